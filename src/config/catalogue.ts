@@ -1,0 +1,64 @@
+/**
+ * The built-in catalogue of current Gemini models: context size, maximum output and list prices (USD per
+ * 1M tokens, standard tier, prompts up to 200k tokens). Any entry can be overridden in `portico.yaml`.
+ */
+import type { ModelTraits } from '../providers/provider.ts';
+
+export interface Pricing {
+  /** USD per 1M input tokens. */
+  input: number;
+  /** USD per 1M cached input tokens. */
+  cached_input: number;
+  /** USD per 1M output tokens (reasoning tokens are output). */
+  output: number;
+}
+
+export interface CatalogueModel {
+  readonly contextWindow: number;
+  readonly maxOutputTokens: number;
+  readonly pricing: Pricing;
+  readonly traits: ModelTraits;
+  readonly fallbacks?: readonly string[];
+}
+
+const GEMINI_3_FLASH_LEVELS = ['minimal', 'low', 'medium', 'high'] as const;
+
+export const BUILTIN_CATALOGUE: Readonly<Record<string, CatalogueModel>> = Object.freeze({
+  'gemini-3.5-flash': {
+    contextWindow: 1_048_576,
+    maxOutputTokens: 65_536,
+    pricing: { input: 1.5, cached_input: 0.15, output: 9.0 },
+    traits: { thinking: 'level', thinkingLevels: GEMINI_3_FLASH_LEVELS },
+    fallbacks: ['gemini-3-flash'],
+  },
+  'gemini-3-flash': {
+    contextWindow: 1_048_576,
+    maxOutputTokens: 65_536,
+    pricing: { input: 0.5, cached_input: 0.05, output: 3.0 },
+    traits: { thinking: 'level', thinkingLevels: GEMINI_3_FLASH_LEVELS },
+  },
+  'gemini-3.1-pro': {
+    contextWindow: 1_048_576,
+    maxOutputTokens: 65_536,
+    pricing: { input: 2.0, cached_input: 0.2, output: 12.0 },
+    traits: { thinking: 'level', thinkingLevels: ['low', 'medium', 'high'] },
+  },
+  'gemini-2.5-flash': {
+    contextWindow: 1_048_576,
+    maxOutputTokens: 65_536,
+    pricing: { input: 0.3, cached_input: 0.03, output: 2.5 },
+    traits: { thinking: 'budget', minThinkingBudget: 0 },
+  },
+  'gemini-2.5-flash-lite': {
+    contextWindow: 1_048_576,
+    maxOutputTokens: 65_536,
+    pricing: { input: 0.1, cached_input: 0.01, output: 0.4 },
+    traits: { thinking: 'budget', minThinkingBudget: 0 },
+  },
+  'gemini-2.5-pro': {
+    contextWindow: 1_048_576,
+    maxOutputTokens: 65_536,
+    pricing: { input: 1.25, cached_input: 0.125, output: 10.0 },
+    traits: { thinking: 'budget', minThinkingBudget: 128 },
+  },
+});

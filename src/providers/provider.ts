@@ -1,0 +1,61 @@
+/**
+ * What every provider implements. A provider translates types: it receives the validated OpenAI request
+ * and returns OpenAI choices, chunk choices and token counts. It never touches Fastify, the client's
+ * socket or SSE text on the client side; the HTTP layer owns those.
+ */
+import type { ChatCompletionRequest } from '../openai/request.ts';
+import type { Choice, ChunkChoice, TokenCounts } from '../openai/response.ts';
+import type { Timeouts } from './shared/upstream-client.ts';
+
+export type ProviderType = 'gemini' | 'openai';
+
+export interface ModelTraits {
+  /** `gemini-3` models take a thinking level, `gemini-2.5` models a thinking budget. */
+  readonly thinking?: 'level' | 'budget' | 'none';
+  /** The lowest thinking budget the model accepts (2.5 Pro cannot turn thinking off: 128). */
+  readonly minThinkingBudget?: number;
+  /** Thinking levels the model supports, lowest first. */
+  readonly thinkingLevels?: readonly string[];
+}
+
+export interface ProviderRequest {
+  /** Validated; fields Portico does not know are already removed. */
+  readonly request: ChatCompletionRequest;
+  /** The model name the upstream knows (the deployment's `model`). */
+  readonly upstreamModel: string;
+  readonly traits: ModelTraits;
+  /**
+   * The output cap to send upstream. Billing holds credits for exactly this many output tokens, so the
+   * provider must send it (as `max_completion_tokens` / `maxOutputTokens`) whenever it is set.
+   */
+  readonly maxOutputTokens: number | undefined;
+  readonly signal: AbortSignal;
+  readonly requestId: string;
+  readonly timeouts?: Partial<Timeouts>;
+}
+
+export interface CompletionResult {
+  choices: Choice[];
+  counts: TokenCounts;
+  /** True when the upstream reported no usage and the counts are Portico's estimate. */
+  usageEstimated: boolean;
+  upstreamId?: string;
+}
+
+export type StreamEvent =
+  | { type: 'choices'; choices: ChunkChoice[] }
+  /** Usage as reported so far; a later event replaces an earlier one (Gemini's usage is cumulative). */
+  | { type: 'usage'; counts: TokenCounts };
+
+export interface Provider {
+  readonly name: string;
+  readonly type: ProviderType;
+  /** Throws `UpstreamError` on any failure. */
+  complete(input: ProviderRequest): Promise<CompletionResult>;
+  /**
+   * Resolves once the upstream answered with a success status; errors before that reject with
+   * `UpstreamError`. Errors after that are thrown by the iterator, also as `UpstreamError`.
+   */
+  stream(input: ProviderRequest): Promise<AsyncIterable<StreamEvent>>;
+  close(): Promise<void>;
+}

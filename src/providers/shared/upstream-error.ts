@@ -1,0 +1,114 @@
+/**
+ * A failure talking to an upstream, classified once so routing can decide whether a retry is safe and
+ * the HTTP layer knows what the client sees. The client never sees the upstream's URL or key: the
+ * `clientError` message is either ours or a sanitized upstream message.
+ */
+import { PorticoError, type ErrorCode } from '../../errors.ts';
+
+export type UpstreamFailureKind =
+  | 'connect'
+  | 'timeout_connect'
+  | 'timeout_first_byte'
+  | 'timeout_idle'
+  | 'status'
+  | 'protocol'
+  | 'reset'
+  | 'aborted';
+
+export interface UpstreamErrorInit {
+  kind: UpstreamFailureKind;
+  code: ErrorCode;
+  message: string;
+  upstreamStatus?: number;
+  retryAfterSeconds?: number;
+  clientMessage?: string;
+  param?: string;
+  cause?: unknown;
+}
+
+export class UpstreamError extends Error {
+  readonly kind: UpstreamFailureKind;
+  readonly upstreamStatus: number | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly clientError: PorticoError;
+
+  constructor(init: UpstreamErrorInit) {
+    super(init.message, { cause: init.cause });
+    this.name = 'UpstreamError';
+    this.kind = init.kind;
+    this.upstreamStatus = init.upstreamStatus;
+    this.retryAfterSeconds = init.retryAfterSeconds;
+    this.clientError = new PorticoError(init.code, {
+      message: init.clientMessage,
+      param: init.param,
+      retryAfterSeconds: init.retryAfterSeconds,
+      headers: init.retryAfterSeconds !== undefined ? { 'retry-after': String(init.retryAfterSeconds) } : undefined,
+    });
+  }
+
+  /**
+   * Whether the upstream cannot have billed this attempt: nothing was generated (DESIGN.md §8). Only such
+   * failures may be retried on another deployment.
+   */
+  get unbilled(): boolean {
+    if (this.kind === 'connect' || this.kind === 'timeout_connect') return true;
+    if (this.kind === 'status') {
+      const status = this.upstreamStatus ?? 0;
+      return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
+    }
+    return false;
+  }
+}
+
+/** Strip anything that could name the upstream (URLs, keys) from a message the client will see. */
+export function sanitizeUpstreamMessage(message: string, maxLength = 500): string {
+  return message
+    .replace(/https?:\/\/[^\s"'<>)]+/gi, '[url]')
+    .replace(/\b(?:AIza[0-9A-Za-z_-]{20,}|sk-[0-9A-Za-z_-]{16,})\b/g, '[redacted]')
+    .replace(/[\r\n]+/g, ' ')
+    .slice(0, maxLength)
+    .trim();
+}
+
+/** Parse `Retry-After` (seconds or an HTTP date) into whole seconds. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined || raw === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(raw.trim())) return Math.max(0, Math.ceil(Number(raw)));
+  const date = Date.parse(raw);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/**
+ * The default mapping of an upstream error status onto what the client sees (issue #2): a request the
+ * upstream rejected is the client's 400 with the upstream's (sanitized) message; an upstream 401/403 is
+ * the operator's credential problem, so the client sees 502; 429 stays 429 with Retry-After; 503 stays
+ * 503; other 5xx become 502.
+ */
+export function upstreamStatusError(
+  status: number,
+  upstreamMessage: string,
+  retryAfterSeconds?: number,
+): UpstreamError {
+  const message = sanitizeUpstreamMessage(upstreamMessage || `upstream answered ${status}`);
+  const base = { kind: 'status' as const, upstreamStatus: status, message: `upstream status ${status}: ${message}` };
+  switch (true) {
+    case status === 400 || status === 422:
+      return new UpstreamError({ ...base, code: 'invalid_request', clientMessage: message });
+    case status === 401 || status === 403:
+      return new UpstreamError({ ...base, code: 'upstream_failed' });
+    case status === 404:
+      return new UpstreamError({ ...base, code: 'model_not_found', clientMessage: message, param: 'model' });
+    case status === 413:
+      return new UpstreamError({ ...base, code: 'body_too_large', clientMessage: message });
+    case status === 429:
+      return new UpstreamError({ ...base, code: 'upstream_rate_limited', retryAfterSeconds: retryAfterSeconds ?? 60 });
+    case status === 503:
+      return new UpstreamError({ ...base, code: 'upstream_unavailable', retryAfterSeconds: retryAfterSeconds ?? 30 });
+    case status === 504:
+      return new UpstreamError({ ...base, code: 'upstream_timeout' });
+    default:
+      return new UpstreamError({ ...base, code: 'upstream_failed' });
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The store's narrow interface. SQLite (default) and PostgreSQL (scale-out) implement it with Kysely;
+ * one contract suite (test/contract) runs against each. Money is integer micro-USD everywhere.
+ */
+
+export type AccountStatus = 'active' | 'suspended';
+
+export interface Account {
+  id: string;
+  name: string;
+  /** Spendable balance in micro-USD, after subtracting open holds. Never negative. */
+  balanceMicros: number;
+  /** Sum of open holds in micro-USD. */
+  heldMicros: number;
+  status: AccountStatus;
+  createdAt: string;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  accountId: string;
+  name: string | null;
+  /** Display prefix, e.g. `sk-port-AbCd`; never enough to authenticate. */
+  prefix: string;
+  /** Hex SHA-256 of the full key. The key itself is never stored. */
+  hash: string;
+  /** Model allow-list; null = every model. */
+  models: string[] | null;
+  rpm: number | null;
+  tpm: number | null;
+  maxConcurrency: number | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface NewApiKey {
+  accountId: string;
+  name?: string | null;
+  prefix: string;
+  hash: string;
+  models?: string[] | null;
+  rpm?: number | null;
+  tpm?: number | null;
+  maxConcurrency?: number | null;
+  expiresAt?: string | null;
+}
+
+export type KeyPatch = Partial<Pick<ApiKeyRecord, 'name' | 'models' | 'rpm' | 'tpm' | 'maxConcurrency' | 'expiresAt'>>;
+
+export type TerminalState =
+  | 'ok'
+  | 'upstream_error'
+  | 'client_disconnected'
+  | 'timeout'
+  | 'rejected'
+  | 'recovered';
+
+export interface HoldInput {
+  requestId: string;
+  /** 1-based upstream attempt number; (requestId, attempt) is unique. */
+  attempt: number;
+  accountId: string;
+  keyId: string;
+  model: string;
+  deployment: string;
+  amountMicros: number;
+  /** Which process holds it, so start-up recovery can find holds whose process died. */
+  processId: string;
+}
+
+export type HoldResult = { ok: true } | { ok: false; balanceMicros: number };
+
+export interface UsageTokens {
+  prompt: number;
+  cachedPrompt: number;
+  completion: number;
+  reasoning: number;
+  total: number;
+}
+
+export interface SettleInput {
+  requestId: string;
+  attempt: number;
+  /** The real cost; the store clamps it to the held amount (a hold is an upper bound). */
+  costMicros: number;
+  tokens: UsageTokens;
+  usageEstimated: boolean;
+  terminalState: TerminalState;
+  status: number;
+  priceVersion: string;
+  latencyMs: number;
+  ttftMs: number | null;
+  stream: boolean;
+  errorCode?: string | null;
+}
+
+export interface LedgerRow {
+  requestId: string;
+  attempt: number;
+  accountId: string;
+  keyId: string;
+  model: string;
+  deployment: string;
+  heldMicros: number;
+  costMicros: number;
+  state: 'held' | 'settled';
+  terminalState: TerminalState | null;
+  status: number | null;
+  tokens: UsageTokens;
+  usageEstimated: boolean;
+  needsReview: boolean;
+  priceVersion: string | null;
+  latencyMs: number | null;
+  ttftMs: number | null;
+  stream: boolean;
+  errorCode: string | null;
+  createdAt: string;
+  settledAt: string | null;
+}
+
+export interface CreditInput {
+  accountId: string;
+  amountMicros: number;
+  note?: string | null;
+  actor: string;
+  idempotencyKey?: string | null;
+}
+
+export interface CreditEntry {
+  id: string;
+  accountId: string;
+  amountMicros: number;
+  balanceAfterMicros: number;
+  note: string | null;
+  actor: string;
+  createdAt: string;
+}
+
+export interface UsageQuery {
+  accountId?: string;
+  keyId?: string;
+  model?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  createAccount(input: { name: string; creditsMicros?: number; actor?: string }): Promise<Account>;
+  getAccount(id: string): Promise<Account | undefined>;
+  listAccounts(): Promise<Account[]>;
+  setAccountStatus(id: string, status: AccountStatus): Promise<Account | undefined>;
+
+  createKey(input: NewApiKey): Promise<ApiKeyRecord>;
+  getKey(id: string): Promise<ApiKeyRecord | undefined>;
+  findKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  listKeys(accountId?: string): Promise<ApiKeyRecord[]>;
+  updateKey(id: string, patch: KeyPatch): Promise<ApiKeyRecord | undefined>;
+  revokeKey(id: string): Promise<ApiKeyRecord | undefined>;
+  /** Keys changed (created, updated, revoked) after `since` (ISO time), for cache invalidation. */
+  keysChangedSince(since: string): Promise<ApiKeyRecord[]>;
+
+  getSetting(name: string): Promise<string | undefined>;
+  setSetting(name: string, value: string): Promise<void>;
+
+  /** Atomically move `amountMicros` from balance to held, or refuse without writing. */
+  hold(input: HoldInput): Promise<HoldResult>;
+  /** Settle a hold: charge min(cost, held), release the rest, record usage. Idempotent per attempt. */
+  settle(input: SettleInput): Promise<LedgerRow>;
+  /**
+   * Settle every open hold not owned by a live process (`liveProcessIds`), at the held amount, flagged
+   * for review. Returns the rows it settled.
+   */
+  recoverStaleHolds(liveProcessIds: readonly string[]): Promise<LedgerRow[]>;
+  openHolds(accountId?: string): Promise<LedgerRow[]>;
+  ledger(query: UsageQuery): Promise<LedgerRow[]>;
+
+  /** Top-up (positive) or correction (negative, never below zero). Idempotent per idempotencyKey. */
+  credit(input: CreditInput): Promise<{ entry: CreditEntry; replayed: boolean }>;
+  credits(accountId: string): Promise<CreditEntry[]>;
+}
