@@ -32,6 +32,11 @@ export interface ProviderRequest {
   readonly signal: AbortSignal;
   readonly requestId: string;
   readonly timeouts?: Partial<Timeouts>;
+  /**
+   * Extra headers for the upstream request (request id, attempt number). Providers send them as given;
+   * they never carry credentials.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface CompletionResult {
