@@ -1,0 +1,59 @@
+/**
+ * `buildApp(services)`: the Fastify app. No globals; tests call `app.inject()` or listen on port 0.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { PorticoError } from './errors.ts';
+import { timeOrderedId } from './ids.ts';
+import { sendError, toPorticoError } from './http/error-response.ts';
+import { parseJsonBody } from './http/json-body.ts';
+import { registerAdminRoutes } from './http/routes/admin.ts';
+import { registerChatRoutes } from './http/routes/chat-completions.ts';
+import { registerHealthRoutes } from './http/routes/health.ts';
+import { registerModelRoutes } from './http/routes/models.ts';
+import type { Services } from './services.ts';
+
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: services.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: services.config.maxBodyBytes,
+    genReqId: () => timeOrderedId('req_'),
+    requestIdHeader: false,
+    return503OnClosing: true,
+    // Slow clients (slowloris) are cut off; SSE responses are not affected by these.
+    connectionTimeout: 0,
+    requestTimeout: 120_000,
+    keepAliveTimeout: 65_000,
+    maxParamLength: 512,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'application/*+json'], { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  // Any other content type on a route with a body is refused with the seed's error format.
+  app.addContentTypeParser('*', (_request, _payload, done) => done(new PorticoError('unsupported_media_type'), undefined));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const portico = toPorticoError(error);
+    if (portico.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendError(reply, portico);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new PorticoError('route_not_found', { message: `Route ${request.method} ${request.url.split('?')[0]} not found` })),
+  );
+
+  registerHealthRoutes(app, services);
+  registerModelRoutes(app, services);
+  registerChatRoutes(app, services);
+  registerAdminRoutes(app, services);
+  return app;
+}

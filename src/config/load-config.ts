@@ -1,0 +1,214 @@
+/**
+ * Loads `portico.yaml` (optional), applies `PORTICO_*` environment overrides and the built-in catalogue,
+ * and resolves everything into one frozen `ResolvedConfig`. Fails fast with a message naming the problem.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { BUILTIN_CATALOGUE, type Pricing } from './catalogue.ts';
+import { ConfigError, substituteEnv } from './env-refs.ts';
+import { ConfigFile } from './schema.ts';
+import type { ModelTraits } from '../providers/provider.ts';
+import type { Timeouts } from '../providers/shared/upstream-client.ts';
+
+export { ConfigError } from './env-refs.ts';
+
+export const GOOGLE_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
+/** Sentinel base URL: the in-process simulator, whose port is known only once it listens. */
+export const SIMULATOR_BASE_URL = 'simulator:';
+
+export interface ResolvedProvider {
+  readonly name: string;
+  readonly type: 'gemini' | 'openai';
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  readonly timeouts: Partial<Timeouts>;
+  /** Served by Portico's own simulator (offline demo). */
+  readonly simulated: boolean;
+}
+
+export interface ResolvedDeployment {
+  readonly provider: string;
+  readonly model: string;
+  readonly weight: number;
+}
+
+export interface ResolvedModel {
+  readonly name: string;
+  readonly deployments: readonly ResolvedDeployment[];
+  readonly pricing: Readonly<Required<Pricing>>;
+  readonly maxOutputTokens: number;
+  readonly contextWindow: number;
+  readonly traits: ModelTraits;
+  readonly fallbacks: readonly string[];
+  readonly aliases: readonly string[];
+  readonly simulated: boolean;
+}
+
+export interface ResolvedConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly maxBodyBytes: number;
+  readonly maxConcurrency: number;
+  readonly logLevel: string;
+  readonly databaseUrl: string;
+  readonly redisUrl: string | undefined;
+  readonly adminKey: string | undefined;
+  readonly providers: Readonly<Record<string, ResolvedProvider>>;
+  readonly models: Readonly<Record<string, ResolvedModel>>;
+  /** True when at least one provider is the in-process simulator. */
+  readonly usesSimulator: boolean;
+  readonly configPath: string | undefined;
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** A config object instead of a file (tests). */
+  file?: ConfigFile;
+  path?: string;
+}
+
+export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
+  const env = options.env ?? process.env;
+  let raw: unknown = options.file ?? {};
+  let configPath: string | undefined;
+  if (options.file === undefined) {
+    configPath = options.path ?? env.PORTICO_CONFIG ?? (existsSync('portico.yaml') ? 'portico.yaml' : undefined);
+    if (configPath !== undefined) {
+      if (!existsSync(configPath)) throw new ConfigError(`config file ${configPath} does not exist`);
+      try {
+        raw = parseYaml(readFileSync(configPath, 'utf8')) ?? {};
+      } catch (error) {
+        throw new ConfigError(`config file ${configPath} is not valid YAML: ${(error as Error).message}`);
+      }
+    }
+  }
+  const substituted = substituteEnv(raw, env);
+  if (!Value.Check(ConfigFile, substituted)) {
+    const first = Value.Errors(ConfigFile, substituted).First();
+    const where = first?.path ? first.path.replace(/^\//, '').replace(/\//g, '.') : '(root)';
+    throw new ConfigError(`config ${where}: ${first?.message ?? 'invalid'}`);
+  }
+  return resolve(substituted, env, configPath);
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
+    throw new ConfigError(`${name} must be a port number (0-65535), got "${value}"`);
+  }
+  return parsed;
+}
+
+function resolve(file: ConfigFile, env: NodeJS.ProcessEnv, configPath: string | undefined): ResolvedConfig {
+  const providers = resolveProviders(file, env);
+  const models = resolveModels(file, providers);
+  return Object.freeze({
+    host: env.PORTICO_HOST || file.server?.host || '127.0.0.1',
+    port: positiveInt('PORTICO_PORT', env.PORTICO_PORT, file.server?.port ?? 8787),
+    maxBodyBytes: Math.floor((file.server?.max_body_mb ?? 16) * 1024 * 1024),
+    maxConcurrency: file.server?.max_concurrency ?? 4096,
+    logLevel: env.PORTICO_LOG_LEVEL || file.server?.log_level || 'info',
+    databaseUrl: env.PORTICO_DATABASE_URL || file.database?.url || 'sqlite:./data/portico.db',
+    redisUrl: env.PORTICO_REDIS_URL || file.redis?.url || undefined,
+    adminKey: env.PORTICO_ADMIN_KEY || undefined,
+    providers: Object.freeze(providers),
+    models: Object.freeze(models),
+    usesSimulator: Object.values(providers).some((provider) => provider.simulated),
+    configPath,
+  });
+}
+
+function resolveProviders(file: ConfigFile, env: NodeJS.ProcessEnv): Record<string, ResolvedProvider> {
+  const result: Record<string, ResolvedProvider> = {};
+  const declared = Object.entries(file.providers ?? {});
+  if (declared.length === 0) {
+    // No providers configured: Google when a key is present, otherwise the offline simulator.
+    const geminiKey = env.GEMINI_API_KEY;
+    result.google = geminiKey
+      ? { name: 'google', type: 'gemini', baseUrl: GOOGLE_BASE_URL, apiKey: geminiKey, timeouts: {}, simulated: false }
+      : { name: 'google', type: 'gemini', baseUrl: SIMULATOR_BASE_URL, apiKey: 'simulated', timeouts: {}, simulated: true };
+    return result;
+  }
+  for (const [name, provider] of declared) {
+    const simulated = provider.type === 'simulator' || provider.base_url === SIMULATOR_BASE_URL;
+    const baseUrl = simulated ? SIMULATOR_BASE_URL : (provider.base_url ?? (provider.type === 'gemini' ? GOOGLE_BASE_URL : ''));
+    if (!simulated) {
+      let url: URL;
+      try {
+        url = new URL(baseUrl);
+      } catch {
+        throw new ConfigError(`config providers.${name}.base_url: "${baseUrl}" is not a URL`);
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new ConfigError(`config providers.${name}.base_url must be http(s)`);
+      }
+    }
+    result[name] = {
+      name,
+      type: provider.type === 'openai' ? 'openai' : 'gemini',
+      baseUrl,
+      apiKey: provider.api_key ?? '',
+      timeouts: {
+        connectMs: provider.timeouts?.connect_ms,
+        firstByteMs: provider.timeouts?.first_byte_ms,
+        idleMs: provider.timeouts?.idle_ms,
+      },
+      simulated,
+    };
+  }
+  return result;
+}
+
+function resolveModels(
+  file: ConfigFile,
+  providers: Record<string, ResolvedProvider>,
+): Record<string, ResolvedModel> {
+  const defaultProvider = Object.values(providers).find((provider) => provider.type === 'gemini');
+  const names = new Set([...Object.keys(BUILTIN_CATALOGUE), ...Object.keys(file.models ?? {})]);
+  const result: Record<string, ResolvedModel> = {};
+  for (const name of names) {
+    const builtin = BUILTIN_CATALOGUE[name];
+    const configured = file.models?.[name];
+    let deployments: ResolvedDeployment[];
+    if (configured?.deployments) {
+      deployments = configured.deployments.map((deployment, index) => {
+        if (!providers[deployment.provider]) {
+          throw new ConfigError(
+            `config models.${name}.deployments[${index}].provider: unknown provider "${deployment.provider}"`,
+          );
+        }
+        return { provider: deployment.provider, model: deployment.model ?? name, weight: deployment.weight ?? 1 };
+      });
+    } else if (builtin && defaultProvider) {
+      deployments = [{ provider: defaultProvider.name, model: name, weight: 1 }];
+    } else if (builtin) {
+      continue; // a catalogue model with no Gemini provider configured is simply not served
+    } else {
+      throw new ConfigError(`config models.${name}: needs deployments (it is not in the built-in catalogue)`);
+    }
+    const pricing = configured?.pricing ?? builtin?.pricing;
+    if (!pricing) throw new ConfigError(`config models.${name}: needs pricing (it is not in the built-in catalogue)`);
+    const traits: ModelTraits = configured?.thinking
+      ? { ...builtin?.traits, thinking: configured.thinking }
+      : (builtin?.traits ?? { thinking: 'none' });
+    result[name] = Object.freeze({
+      name,
+      deployments: Object.freeze(deployments),
+      pricing: Object.freeze({ input: pricing.input, cached_input: pricing.cached_input ?? pricing.input, output: pricing.output }),
+      maxOutputTokens: configured?.max_output_tokens ?? builtin?.maxOutputTokens ?? 8192,
+      contextWindow: configured?.context_window ?? builtin?.contextWindow ?? 128_000,
+      traits,
+      fallbacks: Object.freeze([...(configured?.fallbacks ?? builtin?.fallbacks ?? [])]),
+      aliases: Object.freeze([...(configured?.aliases ?? [])]),
+      simulated: deployments.every((deployment) => providers[deployment.provider]?.simulated === true),
+    });
+  }
+  for (const model of Object.values(result)) {
+    for (const fallback of model.fallbacks) {
+      if (!result[fallback]) throw new ConfigError(`config models.${model.name}.fallbacks: unknown model "${fallback}"`);
+    }
+  }
+  return result;
+}

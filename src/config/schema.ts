@@ -1,0 +1,76 @@
+/** The `portico.yaml` schema (DESIGN.md §5). Unknown keys are errors, so a typo fails fast. */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Timeouts = Type.Object(
+  {
+    connect_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    first_byte_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    idle_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+const Provider = Type.Object(
+  {
+    type: Type.Union([Type.Literal('gemini'), Type.Literal('openai'), Type.Literal('simulator')]),
+    base_url: Type.Optional(Type.String({ minLength: 1 })),
+    api_key: Type.Optional(Type.String()),
+    timeouts: Type.Optional(Timeouts),
+  },
+  { additionalProperties: false },
+);
+
+const Pricing = Type.Object(
+  {
+    input: Type.Number({ minimum: 0 }),
+    cached_input: Type.Optional(Type.Number({ minimum: 0 })),
+    output: Type.Number({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+const Deployment = Type.Object(
+  {
+    provider: Type.String({ minLength: 1 }),
+    model: Type.Optional(Type.String({ minLength: 1 })),
+    weight: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+const Model = Type.Object(
+  {
+    deployments: Type.Optional(Type.Array(Deployment, { minItems: 1 })),
+    pricing: Type.Optional(Pricing),
+    max_output_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
+    context_window: Type.Optional(Type.Integer({ minimum: 1 })),
+    fallbacks: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    aliases: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    thinking: Type.Optional(Type.Union([Type.Literal('level'), Type.Literal('budget'), Type.Literal('none')])),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigFile = Type.Object(
+  {
+    server: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Type.String()),
+          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+          max_body_mb: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1024 })),
+          max_concurrency: Type.Optional(Type.Integer({ minimum: 1 })),
+          log_level: Type.Optional(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    database: Type.Optional(Type.Object({ url: Type.Optional(Type.String()) }, { additionalProperties: false })),
+    redis: Type.Optional(Type.Object({ url: Type.Optional(Type.String()) }, { additionalProperties: false })),
+    providers: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Provider)),
+    models: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Model)),
+  },
+  { additionalProperties: false },
+);
+
+export type ConfigFile = Static<typeof ConfigFile>;

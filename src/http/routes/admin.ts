@@ -1,0 +1,165 @@
+/**
+ * The admin API (DESIGN.md §5), behind the admin bearer key. A data-plane key gets 403; anything else 401.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  accountJson,
+  createKey,
+  keyJson,
+  requireAccount,
+  updateKey,
+  usdToMicros,
+} from '../../admin/operations.ts';
+import { PorticoError } from '../../errors.ts';
+import { hashKey, hashesEqual } from '../../keys/api-keys.ts';
+import { extractApiKey, isUsable } from '../../pipeline/authenticate.ts';
+import type { Services } from '../../services.ts';
+
+const AccountCreate = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }), credits_usd: Type.Optional(Type.Number({ minimum: 0, maximum: 1e9 })) },
+  { additionalProperties: false },
+);
+const Credit = Type.Object(
+  { amount_usd: Type.Number({ minimum: -1e9, maximum: 1e9 }), note: Type.Optional(Type.String({ maxLength: 1000 })) },
+  { additionalProperties: false },
+);
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const KeyFields = {
+  name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  models: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 }))),
+  rpm: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+  tpm: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+  max_concurrency: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+  expires_at: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
+};
+const KeyCreate = Type.Object({ account_id: Type.String({ minLength: 1 }), ...KeyFields }, { additionalProperties: false });
+const KeyPatch = Type.Object(KeyFields, { additionalProperties: false });
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+
+export function registerAdminRoutes(app: FastifyInstance, services: Services): void {
+  const { store } = services;
+  const known = services.config.models;
+
+  app.register(async (admin) => {
+    admin.addHook('onRequest', async (request: FastifyRequest) => {
+      const token = extractApiKey(request.headers);
+      if (token === undefined) throw new PorticoError('authentication_failed');
+      const hash = hashKey(token);
+      if (hashesEqual(hash, services.adminKeyHash)) return;
+      const record = await services.keyCache.lookup(hash);
+      throw new PorticoError(isUsable(record) ? 'admin_forbidden' : 'authentication_failed');
+    });
+
+    admin.post<{ Body: Static<typeof AccountCreate> }>('/admin/accounts', { schema: { body: AccountCreate } }, async (request, reply) => {
+      const account = await store.createAccount({
+        name: request.body.name,
+        creditsMicros: usdToMicros(request.body.credits_usd ?? 0),
+        actor: 'admin',
+      });
+      return reply.code(201).send(accountJson(account));
+    });
+
+    admin.get('/admin/accounts', async () => ({ data: (await store.listAccounts()).map(accountJson) }));
+
+    admin.get<{ Params: Static<typeof IdParams> }>('/admin/accounts/:id', { schema: { params: IdParams } }, async (request) =>
+      accountJson(await requireAccount(store, request.params.id)),
+    );
+
+    admin.post<{ Params: Static<typeof IdParams>; Body: Static<typeof Credit> }>(
+      '/admin/accounts/:id/credits',
+      { schema: { params: IdParams, body: Credit } },
+      async (request, reply) => {
+        await requireAccount(store, request.params.id);
+        const idempotencyKey = request.headers['idempotency-key'];
+        const { entry, replayed } = await store.credit({
+          accountId: request.params.id,
+          amountMicros: usdToMicros(request.body.amount_usd),
+          note: request.body.note ?? null,
+          actor: 'admin',
+          idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : null,
+        });
+        const account = await requireAccount(store, request.params.id);
+        if (replayed) reply.header('idempotent-replayed', 'true');
+        return reply.code(replayed ? 200 : 201).send({
+          credit: {
+            id: entry.id,
+            amount_usd: entry.amountMicros / 1_000_000,
+            balance_after_usd: entry.balanceAfterMicros / 1_000_000,
+            note: entry.note,
+            created_at: entry.createdAt,
+          },
+          account: accountJson(account),
+        });
+      },
+    );
+
+    admin.post<{ Body: Static<typeof KeyCreate> }>('/admin/keys', { schema: { body: KeyCreate } }, async (request, reply) => {
+      const { key, record } = await createKey(store, request.body, known);
+      return reply.code(201).send({ ...keyJson(record), key });
+    });
+
+    admin.get<{ Querystring: { account_id?: string } }>('/admin/keys', async (request) => ({
+      data: (await store.listKeys(request.query.account_id || undefined)).map(keyJson),
+    }));
+
+    admin.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof KeyPatch> }>(
+      '/admin/keys/:id',
+      { schema: { params: IdParams, body: KeyPatch } },
+      async (request) => {
+        const record = await updateKey(store, request.params.id, request.body, known);
+        services.keyCache.invalidate(record.hash);
+        return keyJson(record);
+      },
+    );
+
+    admin.delete<{ Params: Static<typeof IdParams> }>('/admin/keys/:id', { schema: { params: IdParams } }, async (request) => {
+      const record = await store.revokeKey(request.params.id);
+      if (!record) throw new PorticoError('resource_not_found', { message: `Key ${request.params.id} not found` });
+      services.keyCache.invalidate(record.hash);
+      return keyJson(record);
+    });
+
+    admin.get<{ Querystring: Record<string, string | undefined> }>('/admin/usage', async (request) => {
+      const query = request.query;
+      const rows = await store.ledger({
+        accountId: query.account_id || undefined,
+        keyId: query.key_id || undefined,
+        model: query.model || undefined,
+        from: query.from || undefined,
+        to: query.to || undefined,
+        limit: query.limit ? Math.min(10_000, Number(query.limit) || 1000) : 1000,
+      });
+      return {
+        data: rows.map((row) => ({
+          request_id: row.requestId,
+          attempt: row.attempt,
+          account_id: row.accountId,
+          key_id: row.keyId,
+          model: row.model,
+          deployment: row.deployment,
+          state: row.state,
+          terminal_state: row.terminalState,
+          status: row.status,
+          prompt_tokens: row.tokens.prompt,
+          cached_tokens: row.tokens.cachedPrompt,
+          completion_tokens: row.tokens.completion,
+          reasoning_tokens: row.tokens.reasoning,
+          total_tokens: row.tokens.total,
+          usage_estimated: row.usageEstimated,
+          needs_review: row.needsReview,
+          held_usd: row.heldMicros / 1_000_000,
+          cost_usd: row.costMicros / 1_000_000,
+          cost_micros: row.costMicros,
+          price_version: row.priceVersion,
+          latency_ms: row.latencyMs,
+          ttft_ms: row.ttftMs,
+          stream: row.stream,
+          error_code: row.errorCode,
+          created_at: row.createdAt,
+          settled_at: row.settledAt,
+        })),
+      };
+    });
+  });
+}

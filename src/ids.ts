@@ -1,0 +1,30 @@
+/** Identifiers: unique, time-ordered (lexicographic order = creation order), URL-safe. */
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+let lastMillis = 0;
+let sequence = 0;
+
+function randomBase62(length: number): string {
+  const bytes = randomBytes(length);
+  let result = '';
+  for (let index = 0; index < length; index++) result += ALPHABET[(bytes[index] as number) % 62];
+  return result;
+}
+
+/** `<prefix><11 chars of time+sequence><12 random chars>`; ordered by creation within one process. */
+export function timeOrderedId(prefix: string): string {
+  const now = Date.now();
+  if (now === lastMillis) sequence++;
+  else {
+    lastMillis = now;
+    sequence = 0;
+  }
+  const time = now.toString(36).padStart(9, '0');
+  const seq = (sequence % 1296).toString(36).padStart(2, '0');
+  return `${prefix}${time}${seq}${randomBase62(12)}`;
+}
+
+export function randomToken(bytes: number): string {
+  return randomBytes(bytes).toString('base64url');
+}

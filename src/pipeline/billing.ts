@@ -1,0 +1,107 @@
+/**
+ * Stages 6 and 8 for one request: hold credits before each upstream attempt and settle each attempt
+ * exactly once. The hold is an upper bound of the attempt's cost (prompt bounded from above plus the
+ * output cap that is also sent upstream), so the settled cost can never exceed it.
+ */
+import { costMicros, planHold, priceVersion } from '../billing/index.ts';
+import { PorticoError } from '../errors.ts';
+import type { TokenCounts } from '../openai/response.ts';
+import type { AttemptTarget } from '../routing/plan.ts';
+import type { LedgerRow, TerminalState } from '../store/types.ts';
+import type { ChatContext } from './context.ts';
+
+export interface AttemptRecord {
+  readonly attempt: number;
+  readonly target: AttemptTarget;
+  readonly holdMicros: number;
+  readonly maxOutputTokens: number;
+  readonly startedAt: number;
+  settled: boolean;
+}
+
+export interface SettleOutcome {
+  counts: TokenCounts;
+  usageEstimated: boolean;
+  terminalState: TerminalState;
+  status: number;
+  ttftMs: number | null;
+  stream: boolean;
+  errorCode?: string | null;
+}
+
+export async function reserveCredits(context: ChatContext, target: AttemptTarget, attempt: number): Promise<AttemptRecord> {
+  const { services, key, body } = context;
+  if (!key || !body) throw new Error('reserveCredits before authentication');
+  const account = await services.store.getAccount(key.accountId);
+  if (!account || account.status !== 'active') {
+    throw new PorticoError('insufficient_quota', {
+      message: account ? 'The account is suspended' : 'The account does not exist',
+      headers: { 'x-should-retry': 'false' },
+    });
+  }
+  const requested = body.max_completion_tokens ?? body.max_tokens ?? undefined;
+  const plan = planHold({
+    promptUpperBound: context.promptUpperBound ?? 0,
+    requestedMaxTokens: requested === null ? undefined : requested,
+    modelMaxOutput: target.model.maxOutputTokens,
+    pricing: target.model.pricing,
+    balanceMicros: account.balanceMicros,
+  });
+  if ('insufficient' in plan) {
+    throw new PorticoError('insufficient_quota', { headers: { 'x-should-retry': 'false' } });
+  }
+  const held = await services.store.hold({
+    requestId: context.requestId,
+    attempt,
+    accountId: key.accountId,
+    keyId: key.id,
+    model: target.model.name,
+    deployment: target.label,
+    amountMicros: plan.holdMicros,
+    processId: services.processId,
+  });
+  if (!held.ok) {
+    // Another request spent the balance between our read and the hold: the atomic hold refused.
+    throw new PorticoError('insufficient_quota', { headers: { 'x-should-retry': 'false' } });
+  }
+  return {
+    attempt,
+    target,
+    holdMicros: plan.holdMicros,
+    maxOutputTokens: plan.maxOutputTokens,
+    startedAt: Date.now(),
+    settled: false,
+  };
+}
+
+export async function settleAttempt(
+  context: ChatContext,
+  record: AttemptRecord,
+  outcome: SettleOutcome,
+): Promise<{ costMicros: number; row: LedgerRow | undefined }> {
+  if (record.settled) return { costMicros: 0, row: undefined };
+  record.settled = true;
+  const pricing = record.target.model.pricing;
+  const cost = costMicros(outcome.counts, pricing);
+  const row = await context.services.store.settle({
+    requestId: context.requestId,
+    attempt: record.attempt,
+    costMicros: cost,
+    tokens: {
+      prompt: outcome.counts.prompt,
+      cachedPrompt: outcome.counts.cachedPrompt,
+      completion: outcome.counts.completion,
+      reasoning: outcome.counts.reasoning,
+      total: outcome.counts.total,
+    },
+    usageEstimated: outcome.usageEstimated,
+    terminalState: outcome.terminalState,
+    status: outcome.status,
+    priceVersion: priceVersion(pricing),
+    latencyMs: Date.now() - record.startedAt,
+    ttftMs: outcome.ttftMs,
+    stream: outcome.stream,
+    errorCode: outcome.errorCode ?? null,
+  });
+  return { costMicros: row.costMicros, row };
+}

@@ -1,0 +1,25 @@
+/** The state one chat-completion request carries through the pipeline's stages. */
+import type { ResolvedModel } from '../config/load-config.ts';
+import type { ChatCompletionRequest } from '../openai/request.ts';
+import type { Services } from '../services.ts';
+import type { ApiKeyRecord } from '../store/types.ts';
+import type { AdmissionTicket } from '../limits/index.ts';
+
+export interface ChatContext {
+  readonly services: Services;
+  readonly requestId: string;
+  readonly startedAt: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The raw parsed JSON body, before validation. */
+  readonly rawBody: unknown;
+  body?: ChatCompletionRequest;
+  key?: ApiKeyRecord;
+  model?: ResolvedModel;
+  ticket?: AdmissionTicket;
+  /** Headers every response of this request carries (rate-limit state). */
+  responseHeaders: Record<string, string>;
+  /** Prompt tokens bounded from above, computed once at admission. */
+  promptUpperBound?: number;
+}
+
+export type Stage = (context: ChatContext) => void | Promise<void>;

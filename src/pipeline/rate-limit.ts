@@ -1,0 +1,38 @@
+/**
+ * Stage 5: rate limits, per key and per account (RPM, TPM estimated at admission and corrected at
+ * settle, concurrency). Refusals are 429 with Retry-After; the x-ratelimit-* headers go on every response
+ * of a limited key.
+ */
+import { PorticoError } from '../errors.ts';
+import { estimatePromptTokensUpperBound } from '../billing/index.ts';
+import type { ChatContext } from './context.ts';
+
+/** What a request is assumed to produce at admission when it sets no cap; corrected at settle. */
+const DEFAULT_OUTPUT_ESTIMATE = 1024;
+
+export async function rateLimit(context: ChatContext): Promise<void> {
+  const { key, body, model } = context;
+  if (!key || !body || !model) return;
+  const promptUpperBound = estimatePromptTokensUpperBound(body);
+  context.promptUpperBound = promptUpperBound;
+  if (key.rpm === null && key.tpm === null && key.maxConcurrency === null) return;
+  const requested = body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_OUTPUT_ESTIMATE;
+  const estimate = promptUpperBound + Math.min(requested, model.maxOutputTokens);
+  const { decision, ticket } = await context.services.limiter.admit(
+    [{ id: `key:${key.id}`, spec: { rpm: key.rpm, tpm: key.tpm, maxConcurrency: key.maxConcurrency } }],
+    estimate,
+  );
+  Object.assign(context.responseHeaders, decision.headers);
+  if (!decision.allowed) {
+    const retryAfter = Math.max(1, decision.retryAfterSeconds ?? 1);
+    throw new PorticoError('rate_limited', {
+      message:
+        decision.reason === 'concurrency'
+          ? 'Too many concurrent requests for this key'
+          : `Rate limit exceeded (${decision.reason ?? 'requests'} per minute)`,
+      retryAfterSeconds: retryAfter,
+      headers: { 'retry-after': String(retryAfter) },
+    });
+  }
+  context.ticket = ticket;
+}

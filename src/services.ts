@@ -1,0 +1,107 @@
+/**
+ * Everything the app needs, built once from the config and passed in: no module-level mutable state.
+ * Tests build their own services (in-memory SQLite, the in-process simulator) and call `buildApp`.
+ */
+import { hostname } from 'node:os';
+import pino, { type Logger } from 'pino';
+import type { ResolvedConfig } from './config/load-config.ts';
+import { KeyCache } from './keys/key-cache.ts';
+import { createLimiter, type Limiter } from './limits/index.ts';
+import { ProviderRegistry } from './providers/registry.ts';
+import { KeepAliveTicker } from './http/sse-writer.ts';
+import { startSimulator, type Simulator } from './simulator/index.ts';
+import { createStore } from './store/index.ts';
+import type { Store } from './store/types.ts';
+import { timeOrderedId } from './ids.ts';
+import { ensureAdminKey } from './keys/admin-key.ts';
+
+export interface Services {
+  readonly config: ResolvedConfig;
+  readonly store: Store;
+  readonly limiter: Limiter;
+  readonly providers: ProviderRegistry;
+  readonly keyCache: KeyCache;
+  readonly logger: Logger;
+  readonly sseTicker: KeepAliveTicker;
+  /** Identifies this process's holds, so start-up recovery can tell live holds from dead ones. */
+  readonly processId: string;
+  readonly simulator: Simulator | undefined;
+  readonly startedAt: number;
+  readonly adminKeyHash: string;
+  /** The admin key when this start generated it (printed once by `start`). */
+  readonly generatedAdminKey: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Paths pino removes from every log line: keys never reach a log (RELIABILITY I4). */
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers["x-goog-api-key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers["x-goog-api-key"]',
+  'apiKey',
+  'api_key',
+  'key',
+  'adminKey',
+  '*.apiKey',
+  '*.api_key',
+  '*.key',
+];
+
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  const options = {
+    level,
+    redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+    base: { pid: process.pid },
+  };
+  return destination ? pino(options, destination as pino.DestinationStream) : pino(options);
+}
+
+export interface CreateServicesOptions {
+  logger?: Logger;
+  store?: Store;
+  /** Start the in-process simulator even if no provider needs it (tests). */
+  simulator?: Simulator;
+  keyCacheTtlMs?: number;
+  sseKeepAliveMs?: number;
+  instances?: number;
+  adminKey?: string;
+}
+
+export async function createServices(config: ResolvedConfig, options: CreateServicesOptions = {}): Promise<Services> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = options.store ?? (await createStore(config.databaseUrl));
+  await store.migrate();
+  const admin = await ensureAdminKey(store, options.adminKey ?? config.adminKey);
+  let simulator = options.simulator;
+  const ownsSimulator = simulator === undefined && config.usesSimulator;
+  if (ownsSimulator) simulator = await startSimulator({ port: 0, host: '127.0.0.1', logAttempts: false });
+  const providers = new ProviderRegistry(config.providers, simulator?.url);
+  const limiter = createLimiter({ redisUrl: config.redisUrl, keyPrefix: 'portico:', instances: options.instances });
+  const sseTicker = new KeepAliveTicker(options.sseKeepAliveMs);
+  const processId = `${hostname()}:${process.pid}:${timeOrderedId('')}`;
+  return {
+    config,
+    store,
+    limiter,
+    providers,
+    keyCache: new KeyCache(store, { ttlMs: options.keyCacheTtlMs }),
+    logger,
+    sseTicker,
+    processId,
+    simulator,
+    startedAt: Date.now(),
+    adminKeyHash: admin.hash,
+    generatedAdminKey: admin.generated,
+    async close() {
+      sseTicker.close();
+      await providers.close();
+      await limiter.close();
+      if (ownsSimulator) await simulator?.close();
+      if (!options.store) await store.close();
+    },
+  };
+}
