@@ -11,6 +11,9 @@ import { registerChatRoutes } from './http/routes/chat-completions.ts';
 import { registerHealthRoutes } from './http/routes/health.ts';
 import { registerModelRoutes } from './http/routes/models.ts';
 import type { Services } from './services.ts';
+import { registerOpenApiRoute } from './http/routes/openapi.ts';
+
+export const PACKAGE_VERSION = '0.1.0';
 
 export async function buildApp(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
@@ -55,5 +58,11 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerModelRoutes(app, services);
   registerChatRoutes(app, services);
   registerAdminRoutes(app, services);
+  registerOpenApiRoute(app, PACKAGE_VERSION);
+  app.get('/metrics', async (_request, reply) => {
+    services.metrics.limiterDegraded.set(services.limiter.status().healthy ? 0 : 1);
+    services.metrics.openStreams.set(services.sseTicker.size);
+    return reply.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
+  });
   return app;
 }

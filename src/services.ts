@@ -9,6 +9,7 @@ import { KeyCache } from './keys/key-cache.ts';
 import { createLimiter, type Limiter } from './limits/index.ts';
 import { ProviderRegistry } from './providers/registry.ts';
 import { KeepAliveTicker } from './http/sse-writer.ts';
+import { Metrics } from './http/metrics.ts';
 import { startSimulator, type Simulator } from './simulator/index.ts';
 import { createStore } from './store/index.ts';
 import type { Store } from './store/types.ts';
@@ -23,6 +24,7 @@ export interface Services {
   readonly keyCache: KeyCache;
   readonly logger: Logger;
   readonly sseTicker: KeepAliveTicker;
+  readonly metrics: Metrics;
   /** Identifies this process's holds, so start-up recovery can tell live holds from dead ones. */
   readonly processId: string;
   readonly simulator: Simulator | undefined;
@@ -69,6 +71,8 @@ export interface CreateServicesOptions {
   sseKeepAliveMs?: number;
   instances?: number;
   adminKey?: string;
+  /** Collect process-level metrics (off in tests that build many apps in one process). */
+  processMetrics?: boolean;
 }
 
 export async function createServices(config: ResolvedConfig, options: CreateServicesOptions = {}): Promise<Services> {
@@ -91,6 +95,7 @@ export async function createServices(config: ResolvedConfig, options: CreateServ
     keyCache: new KeyCache(store, { ttlMs: options.keyCacheTtlMs }),
     logger,
     sseTicker,
+    metrics: new Metrics(options.processMetrics ?? true),
     processId,
     simulator,
     startedAt: Date.now(),

@@ -103,5 +103,8 @@ export async function settleAttempt(
     stream: outcome.stream,
     errorCode: outcome.errorCode ?? null,
   });
+  const metrics = context.services.metrics;
+  metrics.attempts.inc({ deployment: record.target.label, state: outcome.terminalState });
+  if (row.costMicros > 0) metrics.costMicros.inc({ model: record.target.model.name }, row.costMicros);
   return { costMicros: row.costMicros, row };
 }

@@ -4,6 +4,7 @@
  * here, so they can never reach an upstream.
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { ValueError } from '@sinclair/typebox/errors';
 import { PorticoError } from '../errors.ts';
 import { ChatCompletionRequest, KNOWN_REQUEST_FIELDS } from '../openai/request.ts';
 import type { ChatContext } from './context.ts';
@@ -20,6 +21,31 @@ export function pointerToParam(pointer: string): string {
   return param;
 }
 
+interface FoundError {
+  path: string;
+  message: string;
+}
+
+/**
+ * The most specific error: unions report one error for the whole union with the errors of each branch
+ * nested inside; the deepest path among them is the one that helps the client.
+ */
+function deepestError(errors: Iterable<ValueError>, depth = 0): FoundError | undefined {
+  let best: FoundError | undefined;
+  for (const error of errors) {
+    let candidate: FoundError = { path: error.path, message: error.message };
+    if (depth < 8) {
+      for (const branch of error.errors) {
+        const nested = deepestError(branch, depth + 1);
+        if (nested && nested.path.length > candidate.path.length) candidate = nested;
+      }
+    }
+    if (!best || candidate.path.length > best.path.length) best = candidate;
+    if (best && depth === 0 && !error.path.startsWith(best.path.split('/').slice(0, 2).join('/'))) break;
+  }
+  return best;
+}
+
 export function validateChatRequest(raw: unknown): ChatCompletionRequest {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new PorticoError('invalid_request', { message: 'The request body must be a JSON object' });
@@ -27,13 +53,7 @@ export function validateChatRequest(raw: unknown): ChatCompletionRequest {
   const body: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(raw)) if (KNOWN_REQUEST_FIELDS.has(name)) body[name] = value;
   if (!compiled.Check(body)) {
-    // Report the deepest error on the first failing path: unions report every branch, the deepest is the
-    // most specific one for the client.
-    let best: { path: string; message: string } | undefined;
-    for (const error of compiled.Errors(body)) {
-      if (!best || error.path.length > best.path.length) best = { path: error.path, message: error.message };
-      if (best && !error.path.startsWith(best.path.split('/').slice(0, 2).join('/'))) break;
-    }
+    const best = deepestError(compiled.Errors(body));
     const param = best ? pointerToParam(best.path) : undefined;
     const message = best
       ? param

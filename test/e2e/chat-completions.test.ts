@@ -160,7 +160,7 @@ describe('tools', () => {
 describe('errors surface as the SDK error classes with the seed body', () => {
   async function expectError(promise: Promise<unknown>, errorClass: new (...args: any[]) => Error, status: number, type: string) {
     await assert.rejects(promise, (error: any) => {
-      assert.ok(error instanceof errorClass, `${error?.constructor?.name} is not ${errorClass.name}`);
+      assert.equal(error instanceof errorClass, true, `${error?.constructor?.name} is not ${errorClass.name}`);
       assert.equal(error.status, status);
       assert.equal(error.error?.type ?? error.type, type);
       if (validators) assert.equal(validators.error({ error: error.error }), undefined);
@@ -187,7 +187,7 @@ describe('errors surface as the SDK error classes with the seed body', () => {
       'permission_error',
     );
     await assert.rejects(other.chat.completions.create({ model: 'sim-openai-x', messages: [{ role: 'user', content: 'x' }] }), (error: any) => {
-      assert.ok(error instanceof OpenAI.NotFoundError);
+      assert.equal(error instanceof OpenAI.NotFoundError, true);
       assert.equal(error.error.param, 'model');
       assert.equal(error.error.fallback_suggestion, 'sim-openai');
       return true;
@@ -198,7 +198,7 @@ describe('errors surface as the SDK error classes with the seed body', () => {
     await assert.rejects(
       client.chat.completions.create({ model: 'sim-openai', messages: [{ role: 'user', content: 'x' }], temperature: 7 }),
       (error: any) => {
-        assert.ok(error instanceof OpenAI.BadRequestError);
+        assert.equal(error instanceof OpenAI.BadRequestError, true);
         assert.equal(error.error.param, 'temperature');
         assert.equal(error.error.type, 'invalid_request_error');
         return true;
@@ -233,7 +233,7 @@ describe('errors surface as the SDK error classes with the seed body', () => {
             { headers: { 'x-sim-fault': fault } },
           ),
           (error: any) => {
-            assert.ok(error instanceof errorClass, `${model} ${fault}: ${error?.constructor?.name}`);
+            assert.equal(error instanceof errorClass, true, `${model} ${fault}: ${error?.constructor?.name}`);
             assert.equal(error.status, status, `${model} ${fault}`);
             assert.equal(error.error.type, type);
             if (status === 429) assert.ok(Number(error.headers.get('retry-after')) >= 7);
@@ -252,7 +252,7 @@ describe('errors surface as the SDK error classes with the seed body', () => {
     assert.ok(ok.response.headers.get('x-ratelimit-limit-requests'));
     await other.chat.completions.create({ model: 'sim-openai', messages: [{ role: 'user', content: 'x' }] });
     await assert.rejects(other.chat.completions.create({ model: 'sim-openai', messages: [{ role: 'user', content: 'x' }] }), (error: any) => {
-      assert.ok(error instanceof OpenAI.RateLimitError);
+      assert.equal(error instanceof OpenAI.RateLimitError, true);
       assert.ok(Number(error.headers.get('retry-after')) >= 1);
       assert.equal(error.error.type, 'rate_limit_error');
       return true;

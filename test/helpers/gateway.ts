@@ -62,6 +62,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     simulator,
     adminKey: ADMIN_KEY,
     keyCacheTtlMs: options.keyCacheTtlMs,
+    processMetrics: false,
   });
   const app = await buildApp(services);
   const address = await app.listen({ port: 0, host: '127.0.0.1' });

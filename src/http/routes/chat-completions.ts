@@ -71,6 +71,9 @@ export function registerChatRoutes(app: FastifyInstance, services: Services): vo
     } finally {
       reply.raw.off('close', onClose);
       await context.ticket?.release(usedTokens);
+      const model = context.model?.name ?? 'unknown';
+      services.metrics.requests.inc({ model, status: String(reply.raw.statusCode) });
+      services.metrics.latency.observe({ model, stream: String(context.body?.stream === true) }, (Date.now() - context.startedAt) / 1000);
     }
   });
 }
