@@ -1,0 +1,230 @@
+/**
+ * Downloads a client-supplied media URL so it can be inlined (Gemini's API takes only Files API and
+ * YouTube URLs by reference). The URL comes from an untrusted client, so this is an SSRF surface
+ * (OWASP API7): every hop is checked where it matters, at connect time, through a DNS lookup hook that
+ * refuses loopback, private, link-local, unique-local, unspecified, multicast, reserved and
+ * IPv4-mapped IPv6 addresses. IP-literal hosts never reach the hook, so they are checked up front.
+ * Redirects are followed by hand (a few hops at most), each hop re-checked; bodies are size-capped and
+ * the whole download is time-limited.
+ */
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
+import { Agent } from 'undici';
+
+export interface FetchedMedia {
+  mimeType: string;
+  data: Buffer;
+}
+
+/** Fetches one media URL; rejects with `MediaFetchError` when the URL is refused or unusable. */
+export type MediaFetcher = (url: string, signal: AbortSignal) => Promise<FetchedMedia>;
+
+export interface GuardedFetchOptions {
+  maxBytes?: number;
+  timeoutMs?: number;
+  maxRedirects?: number;
+  /** Tests only: lets the fetcher reach a server on loopback. Never set from configuration. */
+  allowPrivateAddresses?: boolean;
+}
+
+export class MediaFetchError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MediaFetchError';
+  }
+}
+
+const BLOCKED = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
+  BLOCKED.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [
+  ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible form
+  ['::ffff:0:0', 96], // IPv4-mapped
+  ['64:ff9b::', 96], // NAT64
+  ['100::', 64], // discard
+  ['2001:db8::', 32], // documentation
+  ['2002::', 16], // 6to4 can embed any IPv4 address
+  ['fc00::', 7], // unique local
+  ['fe80::', 10], // link-local
+  ['fec0::', 10], // site-local (deprecated)
+  ['ff00::', 8], // multicast
+] as const) {
+  BLOCKED.addSubnet(network, prefix, 'ipv6');
+}
+
+export function isPublicAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return false;
+  return !BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+const REFUSED = 'ERR_PORTICO_REFUSED_ADDRESS';
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/** A `net.connect` lookup hook: resolves, then refuses unless every address is public. */
+function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, []);
+    const refused = addresses.find((entry) => !isPublicAddress(entry.address));
+    if (refused || addresses.length === 0) {
+      const denial: NodeJS.ErrnoException = new Error(`${hostname} resolves to a non-public address`);
+      denial.code = REFUSED;
+      return callback(denial, []);
+    }
+    if (options.all) return callback(null, addresses);
+    const first = addresses[0] as LookupAddress;
+    return callback(null, first.address, first.family);
+  });
+}
+
+function isRefusal(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if ((current as NodeJS.ErrnoException).code === REFUSED) return true;
+  }
+  return false;
+}
+
+const MEDIA_TYPE = /^(image|audio|video|text)\/[\w.+-]+$|^application\/pdf$/;
+
+export class GuardedFetcher {
+  readonly #agent: Agent;
+  readonly #options: Required<GuardedFetchOptions>;
+
+  constructor(options: GuardedFetchOptions = {}) {
+    this.#options = Object.freeze({
+      maxBytes: options.maxBytes ?? 20 * 1024 * 1024,
+      timeoutMs: options.timeoutMs ?? 15_000,
+      maxRedirects: options.maxRedirects ?? 3,
+      allowPrivateAddresses: options.allowPrivateAddresses ?? false,
+    });
+    this.#agent = new Agent({
+      connect: this.#options.allowPrivateAddresses ? {} : { lookup: guardedLookup },
+      connections: 16,
+    });
+  }
+
+  readonly fetch: MediaFetcher = async (url, signal) => {
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.#options.timeoutMs)]);
+    let current = this.#checkUrl(url);
+    for (let hop = 0; hop <= this.#options.maxRedirects; hop++) {
+      const response = await this.#agent
+        .request({
+          origin: current.origin,
+          path: current.pathname + current.search,
+          method: 'GET',
+          signal: deadline,
+        })
+        .catch((error: unknown) => {
+          if (isRefusal(error))
+            throw new MediaFetchError('media URL points to a non-public address', { cause: error });
+          throw new MediaFetchError('media URL could not be fetched', { cause: error });
+        });
+      const location = response.headers.location;
+      if (response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string') {
+        await response.body.dump();
+        current = this.#checkUrl(new URL(location, current).href);
+        continue;
+      }
+      if (response.statusCode !== 200) {
+        await response.body.dump();
+        throw new MediaFetchError(`media URL answered HTTP ${response.statusCode}`);
+      }
+      const declared = Number(response.headers['content-length']);
+      if (Number.isFinite(declared) && declared > this.#options.maxBytes) {
+        response.body.destroy();
+        throw new MediaFetchError(`media larger than ${this.#options.maxBytes} bytes`);
+      }
+      const mimeType = mediaTypeOf(response.headers['content-type'], current.pathname);
+      return { mimeType, data: await this.#readCapped(response.body) };
+    }
+    throw new MediaFetchError('media URL redirects too many times');
+  };
+
+  #checkUrl(raw: string): URL {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new MediaFetchError('media URL is not a valid URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new MediaFetchError('media URL must be http(s)');
+    if (url.username || url.password) throw new MediaFetchError('media URL must not carry credentials');
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (!this.#options.allowPrivateAddresses && isIP(host) !== 0 && !isPublicAddress(host)) {
+      throw new MediaFetchError('media URL points to a non-public address');
+    }
+    return url;
+  }
+
+  async #readCapped(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of body) {
+        size += chunk.length;
+        if (size > this.#options.maxBytes)
+          throw new MediaFetchError(`media larger than ${this.#options.maxBytes} bytes`);
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      body.destroy();
+      if (error instanceof MediaFetchError) throw error;
+      throw new MediaFetchError('media download failed', { cause: error });
+    }
+    return Buffer.concat(chunks);
+  }
+
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+}
+
+const EXTENSION_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  heic: 'image/heic',
+  pdf: 'application/pdf',
+  mp3: 'audio/mp3',
+  wav: 'audio/wav',
+  mp4: 'video/mp4',
+};
+
+export function mimeTypeFromPath(pathname: string): string | undefined {
+  const extension = /\.([a-z0-9]+)$/i.exec(pathname)?.[1]?.toLowerCase();
+  return extension === undefined ? undefined : EXTENSION_TYPES[extension];
+}
+
+function mediaTypeOf(header: string | string[] | undefined, pathname: string): string {
+  const declared = (Array.isArray(header) ? header[0] : header)?.split(';')[0]?.trim().toLowerCase();
+  const mimeType =
+    declared && declared !== 'application/octet-stream' ? declared : mimeTypeFromPath(pathname);
+  if (mimeType === undefined || !MEDIA_TYPE.test(mimeType)) {
+    throw new MediaFetchError(`media URL has an unsupported content type ${declared ?? '(none)'}`);
+  }
+  return mimeType;
+}
