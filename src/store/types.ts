@@ -47,15 +47,12 @@ export interface NewApiKey {
   expiresAt?: string | null;
 }
 
-export type KeyPatch = Partial<Pick<ApiKeyRecord, 'name' | 'models' | 'rpm' | 'tpm' | 'maxConcurrency' | 'expiresAt'>>;
+export type KeyPatch = Partial<
+  Pick<ApiKeyRecord, 'name' | 'models' | 'rpm' | 'tpm' | 'maxConcurrency' | 'expiresAt'>
+>;
 
 export type TerminalState =
-  | 'ok'
-  | 'upstream_error'
-  | 'client_disconnected'
-  | 'timeout'
-  | 'rejected'
-  | 'recovered';
+  'ok' | 'upstream_error' | 'client_disconnected' | 'timeout' | 'rejected' | 'recovered';
 
 export interface HoldInput {
   requestId: string;
@@ -142,9 +139,58 @@ export interface UsageQuery {
   accountId?: string;
   keyId?: string;
   model?: string;
+  /** Inclusive lower bound on `createdAt` (ISO time). */
   from?: string;
+  /** Exclusive upper bound on `createdAt` (ISO time). */
   to?: string;
   limit?: number;
+}
+
+export type UsageGroupBy = 'day' | 'model' | 'key';
+
+export interface UsageSummaryQuery {
+  accountId?: string;
+  keyId?: string;
+  model?: string;
+  from?: string;
+  to?: string;
+  /** Without it, one row (group `all`) totals everything that matched. */
+  groupBy?: UsageGroupBy;
+}
+
+export interface UsageSummaryRow {
+  /** The day (`YYYY-MM-DD`, UTC), the model, the key id, or `all`. */
+  group: string;
+  requests: number;
+  promptTokens: number;
+  cachedTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  costMicros: number;
+}
+
+export interface IdempotencyBegin {
+  /** What the key protects, e.g. `chat` or `credit`; keys are unique per scope. */
+  scope: string;
+  key: string;
+  /** Hash of the request body; the same key with a different hash is a mismatch. */
+  requestHash: string;
+  accountId: string;
+}
+
+export type IdempotencyState =
+  | { state: 'new' }
+  | { state: 'in_progress' }
+  | { state: 'done'; status: number; body: string }
+  | { state: 'mismatch' };
+
+export interface AuditEntry {
+  id: string;
+  actor: string;
+  action: string;
+  target: string;
+  detail: Record<string, unknown>;
+  createdAt: string;
 }
 
 export interface Store {
@@ -185,4 +231,21 @@ export interface Store {
   /** Top-up (positive) or correction (negative, never below zero). Idempotent per idempotencyKey. */
   credit(input: CreditInput): Promise<{ entry: CreditEntry; replayed: boolean }>;
   credits(accountId: string): Promise<CreditEntry[]>;
+
+  /** One ledger row by its key, held or settled. */
+  ledgerRow(requestId: string, attempt: number): Promise<LedgerRow | undefined>;
+  /** Totals over settled ledger rows, optionally grouped. */
+  usageSummary(query: UsageSummaryQuery): Promise<UsageSummaryRow[]>;
+  /** Newest first. */
+  auditLog(query?: { target?: string; limit?: number }): Promise<AuditEntry[]>;
+
+  /**
+   * Claim an idempotency key atomically: `new` means the caller owns it and must later complete or
+   * abandon it. Entries expire after 24 hours (then the key is new again).
+   */
+  beginIdempotent(input: IdempotencyBegin): Promise<IdempotencyState>;
+  /** Record the final response so retries replay it. */
+  completeIdempotent(input: { scope: string; key: string; status: number; body: string }): Promise<void>;
+  /** Release a claimed key after a failure a retry may fix. */
+  abandonIdempotent(input: { scope: string; key: string }): Promise<void>;
 }

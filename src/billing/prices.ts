@@ -1,0 +1,81 @@
+/**
+ * Cost in integer micro-USD. Prices are USD per 1M tokens, so a price of 1 USD/1M is exactly 1 micro-USD
+ * per token: cost = Σ tokens × price. Prices may carry up to 4 decimals; they are scaled by 10,000 to
+ * integers and the sum is computed with BigInt, so no float ever touches an amount. The total is rounded
+ * up once, at the end (a fraction of a micro-USD is charged as one).
+ */
+import type { Pricing } from '../config/catalogue.ts';
+import type { TokenCounts } from '../openai/response.ts';
+
+/** Price units per USD-per-1M-tokens: prices are exact to 4 decimals. */
+export const PRICE_SCALE = 10_000;
+const PRICE_SCALE_BIG = BigInt(PRICE_SCALE);
+
+/** The token counts billing needs; `TokenCounts` and the store's `UsageTokens` both fit. */
+export type BillableCounts = Pick<TokenCounts, 'prompt' | 'cachedPrompt' | 'completion' | 'reasoning'>;
+
+export interface ScaledPricing {
+  input: bigint;
+  cachedInput: bigint;
+  output: bigint;
+}
+
+function scalePrice(name: string, usdPerMillion: number): bigint {
+  const scaled = Math.round(usdPerMillion * PRICE_SCALE);
+  if (
+    !Number.isFinite(usdPerMillion) ||
+    usdPerMillion < 0 ||
+    Math.abs(scaled - usdPerMillion * PRICE_SCALE) > 1e-6
+  ) {
+    throw new RangeError(
+      `Price ${name} must be a non-negative USD amount with at most 4 decimals, got ${usdPerMillion}`,
+    );
+  }
+  return BigInt(scaled);
+}
+
+export function scalePricing(pricing: Pricing): ScaledPricing {
+  return {
+    input: scalePrice('input', pricing.input),
+    cachedInput: scalePrice('cached_input', pricing.cached_input),
+    output: scalePrice('output', pricing.output),
+  };
+}
+
+/** Throws a RangeError for a price the ledger cannot represent exactly (config validation uses it). */
+export function assertPricing(pricing: Pricing): void {
+  scalePricing(pricing);
+}
+
+function tokens(value: number): bigint {
+  return Number.isFinite(value) && value > 0 ? BigInt(Math.ceil(value)) : 0n;
+}
+
+/**
+ * Micro-USD for the counts: uncached prompt at the input price, cached prompt at the cached price,
+ * completion at the output price. `completion` already includes reasoning tokens; a provider reporting
+ * more reasoning than completion is billed for the reasoning (the larger), never less.
+ */
+export function costMicros(counts: BillableCounts, pricing: Pricing): number {
+  const prices = scalePricing(pricing);
+  const prompt = tokens(counts.prompt);
+  const cachedRaw = tokens(counts.cachedPrompt);
+  const cached = cachedRaw < prompt ? cachedRaw : prompt;
+  const completion = tokens(counts.completion);
+  const reasoning = tokens(counts.reasoning);
+  const output = completion > reasoning ? completion : reasoning;
+  const scaled = (prompt - cached) * prices.input + cached * prices.cachedInput + output * prices.output;
+  return Number((scaled + PRICE_SCALE_BIG - 1n) / PRICE_SCALE_BIG);
+}
+
+/**
+ * The price version stored on every ledger row: the price triple itself, readable and stable
+ * (`in1.5-cin0.15-out9`), so any row's cost can be recomputed from the row alone.
+ */
+export function priceVersion(pricing: Pricing): string {
+  return `in${pricing.input}-cin${pricing.cached_input}-out${pricing.output}`;
+}
+
+export function microsToUsd(micros: number): number {
+  return micros / 1_000_000;
+}
