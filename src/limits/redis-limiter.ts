@@ -1,0 +1,258 @@
+/**
+ * The shared limiter: every instance admits through one atomic Redis script, so N processes enforce one
+ * limit. When Redis fails or is slow, the instance switches to an in-process limiter holding its share of
+ * every limit (limit / instances, at least 1), reports itself degraded, probes Redis in the background and
+ * switches back by itself, handing the usage it admitted meanwhile to Redis.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { buildDecision, limitOf, normalizeTokens, type SubjectOutcome } from './decision.ts';
+import { createMemoryLimiter } from './memory-limiter.ts';
+import { clampCommandTimeout, connectRedis, integerReply, runScript } from './redis-connection.ts';
+import { ADMIT_SCRIPT, CARRY_SCRIPT, RELEASE_SCRIPT, script } from './redis-scripts.ts';
+import { untilEmptyMs } from './sliding-window.ts';
+import type { AdmissionTicket, AdmitSubject, LimitSpec, Limiter, LimiterStatus } from './types.ts';
+
+export interface RedisLimiterOptions {
+  url: string;
+  /** Prepended to every key; give each deployment (and each test) its own. */
+  keyPrefix: string;
+  /** Instances sharing the limits; the fallback admits limit / instances (at least 1). Default 1. */
+  instances?: number;
+  /** Per-command timeout in ms, at most 250 (the default). */
+  commandTimeoutMs?: number;
+  /** How long a concurrency slot outlives a crashed instance that never released it. Default 15 min. */
+  concurrencyLeaseMs?: number;
+  /** How often Redis is probed while degraded. Default 1 s. */
+  probeIntervalMs?: number;
+}
+
+export interface RedisLimiterSettings {
+  readonly keyPrefix: string;
+  readonly instances: number;
+  readonly commandTimeoutMs: number;
+  readonly concurrencyLeaseMs: number;
+  readonly probeIntervalMs: number;
+}
+
+export interface RedisLimiter extends Limiter {
+  readonly kind: 'redis';
+  readonly settings: RedisLimiterSettings;
+}
+
+interface Entry {
+  readonly id: string;
+  readonly rpm: number | null;
+  readonly tpm: number | null;
+  readonly maxConcurrency: number | null;
+}
+
+const ADMIT = script(ADMIT_SCRIPT);
+const RELEASE = script(RELEASE_SCRIPT);
+const CARRY = script(CARRY_SCRIPT);
+const REPLY_HEADER = 3;
+const REPLY_PER_SUBJECT = 7;
+
+/** One instance's share of a limit while it cannot see the others: limit / instances, at least 1. */
+export function fallbackShare(spec: LimitSpec, instances: number): LimitSpec {
+  const share = (limit: number | null | undefined): number | null | undefined =>
+    typeof limit === 'number' && limit > 0 ? Math.max(1, Math.floor(limit / instances)) : limit;
+  return { rpm: share(spec.rpm), tpm: share(spec.tpm), maxConcurrency: share(spec.maxConcurrency) };
+}
+
+function describeFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `redis unavailable (${message}); admitting this instance's share of each limit locally`;
+}
+
+function outcomesFromReply(reply: number[], entries: ReadonlyArray<Entry>, cost: number) {
+  const allowed = reply[0] === 1;
+  const nowMs = reply[1]!;
+  const nowSecond = reply[2]!;
+  const newest = (second: number): number | null => (second < 0 ? null : second);
+  const outcomes = entries.map((entry, index): SubjectOutcome => {
+    const at = REPLY_HEADER + index * REPLY_PER_SUBJECT;
+    const [requestsUsed, requestWait, requestsNewest, tokensUsed, tokenWait, tokensNewest, inFlight] =
+      reply.slice(at, at + REPLY_PER_SUBJECT) as [number, number, number, number, number, number, number];
+    const outcome: SubjectOutcome = {};
+    if (entry.rpm !== null) {
+      outcome.requests = allowed
+        ? { limit: entry.rpm, used: requestsUsed + 1, waitMs: 0, resetMs: untilEmptyMs(nowSecond, nowMs) }
+        : {
+            limit: entry.rpm,
+            used: requestsUsed,
+            waitMs: requestWait,
+            resetMs: untilEmptyMs(newest(requestsNewest), nowMs),
+          };
+    }
+    if (entry.tpm !== null) {
+      const charged = allowed && cost > 0;
+      outcome.tokens = {
+        limit: entry.tpm,
+        used: tokensUsed + (allowed ? cost : 0),
+        waitMs: allowed ? 0 : tokenWait,
+        resetMs: untilEmptyMs(charged ? nowSecond : newest(tokensNewest), nowMs),
+      };
+    }
+    if (entry.maxConcurrency !== null) {
+      outcome.concurrency = { limit: entry.maxConcurrency, inFlight: inFlight + (allowed ? 1 : 0) };
+    }
+    return outcome;
+  });
+  return { allowed, nowSecond, outcomes };
+}
+
+export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
+  const settings: RedisLimiterSettings = Object.freeze({
+    keyPrefix: options.keyPrefix,
+    instances: Math.max(1, Math.floor(options.instances ?? 1)),
+    commandTimeoutMs: clampCommandTimeout(options.commandTimeoutMs),
+    concurrencyLeaseMs: Math.max(1000, options.concurrencyLeaseMs ?? 15 * 60_000),
+    probeIntervalMs: Math.max(10, options.probeIntervalMs ?? 1000),
+  });
+  const client: Redis = connectRedis(options.url, settings.commandTimeoutMs);
+  const fallback = createMemoryLimiter();
+  let degraded: string | undefined;
+  let everReady = false;
+  let closed = false;
+  let probeTimer: NodeJS.Timeout | undefined;
+  let probing = false;
+
+  const windowKey = (id: string): string => `${settings.keyPrefix}lim:w:${id}`;
+  const flightKey = (id: string): string => `${settings.keyPrefix}lim:c:${id}`;
+  const keysOf = (entries: ReadonlyArray<{ id: string }>): string[] =>
+    entries.flatMap((entry) => [windowKey(entry.id), flightKey(entry.id)]);
+
+  function markDegraded(reason: string): void {
+    if (closed) return;
+    degraded = reason;
+    probeTimer ??= setInterval(() => void probe(), settings.probeIntervalMs).unref();
+  }
+
+  async function recover(): Promise<void> {
+    degraded = undefined;
+    clearInterval(probeTimer);
+    probeTimer = undefined;
+    // What the fallback admitted while Redis was away still counts for the rest of the window.
+    const usage = fallback.takeWindowUsage();
+    if (usage.length === 0) return;
+    const args = usage.flatMap((item) => [item.requests, item.tokens]);
+    try {
+      await runScript(
+        client,
+        CARRY,
+        usage.map((item) => windowKey(item.id)),
+        args,
+      );
+    } catch (error) {
+      markDegraded(describeFailure(error));
+    }
+  }
+
+  async function probe(): Promise<void> {
+    if (probing || closed || client.status !== 'ready') return;
+    probing = true;
+    try {
+      await client.ping();
+      await recover();
+    } catch {
+      // Still unreachable; the next tick tries again.
+    } finally {
+      probing = false;
+    }
+  }
+
+  client.on('error', (error: Error) => {
+    if (everReady) markDegraded(describeFailure(error));
+  });
+  client.on('close', () => {
+    if (everReady) markDegraded('redis connection closed; admitting locally until it is back');
+  });
+  const firstReady = new Promise<void>((resolve) =>
+    client.once('ready', () => {
+      everReady = true;
+      resolve();
+    }),
+  );
+
+  /** At start-up only: give the first connection up to one command timeout before falling back. */
+  async function awaitFirstConnection(): Promise<void> {
+    if (everReady) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, settings.commandTimeoutMs)));
+    await Promise.race([firstReady, timeout]);
+    clearTimeout(timer);
+  }
+
+  function redisTicket(
+    entries: ReadonlyArray<Entry>,
+    ticketId: string,
+    second: number,
+    cost: number,
+  ): AdmissionTicket {
+    let released = false;
+    return {
+      async release(actualTokens: number): Promise<void> {
+        if (released) return;
+        released = true;
+        // While Redis is away, slots lapse with their lease and the token correction is dropped.
+        if (degraded !== undefined || closed) return;
+        const args: Array<string | number> = [ticketId, second, normalizeTokens(actualTokens) - cost];
+        for (const entry of entries)
+          args.push(entry.tpm !== null ? 1 : 0, entry.maxConcurrency !== null ? 1 : 0);
+        try {
+          await runScript(client, RELEASE, keysOf(entries), args);
+        } catch (error) {
+          markDegraded(describeFailure(error));
+        }
+      },
+    };
+  }
+
+  async function admitLocally(subjects: ReadonlyArray<AdmitSubject>, estimatedTokens: number) {
+    const shares = subjects.map(({ id, spec }) => ({ id, spec: fallbackShare(spec, settings.instances) }));
+    return fallback.admit(shares, estimatedTokens);
+  }
+
+  return {
+    kind: 'redis',
+    settings,
+    async admit(subjects, estimatedTokens) {
+      if (degraded === undefined) await awaitFirstConnection();
+      if (degraded !== undefined || closed) return admitLocally(subjects, estimatedTokens);
+      const cost = normalizeTokens(estimatedTokens);
+      const entries = subjects.map(({ id, spec }): Entry => ({
+        id,
+        rpm: limitOf(spec, 'rpm'),
+        tpm: limitOf(spec, 'tpm'),
+        maxConcurrency: limitOf(spec, 'maxConcurrency'),
+      }));
+      const ticketId = randomUUID();
+      const args: Array<string | number> = [cost, ticketId, settings.concurrencyLeaseMs];
+      for (const entry of entries) args.push(entry.rpm ?? -1, entry.tpm ?? -1, entry.maxConcurrency ?? -1);
+      let reply: number[];
+      try {
+        const raw = await runScript(client, ADMIT, keysOf(entries), args);
+        reply = integerReply(raw, REPLY_HEADER + entries.length * REPLY_PER_SUBJECT);
+      } catch (error) {
+        markDegraded(describeFailure(error));
+        return admitLocally(subjects, estimatedTokens);
+      }
+      const { allowed, nowSecond, outcomes } = outcomesFromReply(reply, entries, cost);
+      const decision = buildDecision(allowed, outcomes);
+      return allowed ? { decision, ticket: redisTicket(entries, ticketId, nowSecond, cost) } : { decision };
+    },
+    status(): LimiterStatus {
+      return degraded === undefined ? { healthy: true } : { healthy: false, degraded };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(probeTimer);
+      probeTimer = undefined;
+      await fallback.close();
+      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
+    },
+  };
+}
