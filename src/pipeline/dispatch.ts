@@ -6,7 +6,7 @@
  * upstream that fails as 200 + error event can still fall back.
  */
 import { PorticoError } from '../errors.ts';
-import { emptyTokenCounts, type TokenCounts } from '../openai/response.ts';
+import { emptyTokenCounts, type ChunkChoice, type TokenCounts } from '../openai/response.ts';
 import type { CompletionResult, ProviderRequest, StreamEvent } from '../providers/provider.ts';
 import { UpstreamError } from '../providers/shared/upstream-error.ts';
 import { classifyTransportError } from '../providers/shared/upstream-client.ts';
@@ -127,7 +127,7 @@ export async function dispatchStream(context: ChatContext, signal: AbortSignal):
         const next = await iterator.next();
         if (next.done) return { record, buffered, iterator, done: true };
         buffered.push(next.value);
-        if (next.value.type === 'choices') return { record, buffered, iterator, done: false };
+        if (next.value.type === 'choices' && hasContent(next.value.choices)) return { record, buffered, iterator, done: false };
       }
     } catch (error) {
       lastError = asUpstreamError(error, signal);
@@ -137,6 +137,17 @@ export async function dispatchStream(context: ChatContext, signal: AbortSignal):
     }
   }
   throw finalError(lastError ?? noTargets());
+}
+
+/** Real content: text, reasoning, a tool call or a finish reason (a bare `role` delta is not). */
+function hasContent(choices: ChunkChoice[]): boolean {
+  return choices.some(
+    (choice) =>
+      choice.finish_reason !== null ||
+      Boolean(choice.delta.content) ||
+      Boolean(choice.delta.reasoning_content) ||
+      (choice.delta.tool_calls?.length ?? 0) > 0,
+  );
 }
 
 function noTargets(): UpstreamError {
