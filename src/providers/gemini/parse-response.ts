@@ -107,12 +107,10 @@ function toUsage(value: JsonObject): GeminiUsageMetadata {
 
 function toModalityCounts(value: unknown): GeminiModalityCount[] | undefined {
   if (!Array.isArray(value)) return undefined;
-  return value
-    .filter(isObject)
-    .map((entry) => ({
-      modality: stringOrUndefined(entry.modality),
-      tokenCount: countOrUndefined(entry.tokenCount),
-    }));
+  return value.filter(isObject).map((entry) => ({
+    modality: stringOrUndefined(entry.modality),
+    tokenCount: countOrUndefined(entry.tokenCount),
+  }));
 }
 
 function stringOrUndefined(value: unknown): string | undefined {
