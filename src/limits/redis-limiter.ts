@@ -51,6 +51,8 @@ const ADMIT = script(ADMIT_SCRIPT);
 const RELEASE = script(RELEASE_SCRIPT);
 const CARRY = script(CARRY_SCRIPT);
 const REPLY_HEADER = 3;
+/** Slot releases kept for Redis's return; beyond this many, the oldest are left to their lease. */
+const MAX_PENDING_SLOT_RELEASES = 10_000;
 const REPLY_PER_SUBJECT = 7;
 
 /** One instance's share of a limit while it cannot see the others: limit / instances, at least 1. */
@@ -117,6 +119,11 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
   let closed = false;
   let probeTimer: NodeJS.Timeout | undefined;
   let probing = false;
+  /**
+   * Slots Redis may hold that nobody will release: tickets released while Redis was away, and admissions
+   * whose command timed out (Redis can still run it when it resumes). Freed when Redis is back.
+   */
+  let pendingSlotReleases: Array<{ ticketId: string; keys: string[] }> = [];
 
   const windowKey = (id: string): string => `${settings.keyPrefix}lim:w:${id}`;
   const flightKey = (id: string): string => `${settings.keyPrefix}lim:c:${id}`;
@@ -129,10 +136,24 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
     probeTimer ??= setInterval(() => void probe(), settings.probeIntervalMs).unref();
   }
 
+  function releaseSlotLater(entries: ReadonlyArray<Entry>, ticketId: string): void {
+    const keys = entries.filter((entry) => entry.maxConcurrency !== null).map((entry) => flightKey(entry.id));
+    if (keys.length === 0) return;
+    pendingSlotReleases.push({ ticketId, keys });
+    if (pendingSlotReleases.length > MAX_PENDING_SLOT_RELEASES) pendingSlotReleases.shift();
+  }
+
   async function recover(): Promise<void> {
     degraded = undefined;
     clearInterval(probeTimer);
     probeTimer = undefined;
+    const releases = pendingSlotReleases;
+    pendingSlotReleases = [];
+    if (releases.length > 0) {
+      const pipeline = client.pipeline();
+      for (const { ticketId, keys } of releases) for (const key of keys) pipeline.zrem(key, ticketId);
+      await pipeline.exec().catch(() => undefined);
+    }
     // What the fallback admitted while Redis was away still counts for the rest of the window.
     const usage = fallback.takeWindowUsage();
     if (usage.length === 0) return;
@@ -195,8 +216,9 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
       async release(actualTokens: number): Promise<void> {
         if (released) return;
         released = true;
-        // While Redis is away, slots lapse with their lease and the token correction is dropped.
-        if (degraded !== undefined || closed) return;
+        // While Redis is away the token correction is dropped and the slot is freed once Redis is back.
+        if (closed) return;
+        if (degraded !== undefined) return releaseSlotLater(entries, ticketId);
         const args: Array<string | number> = [ticketId, second, normalizeTokens(actualTokens) - cost];
         for (const entry of entries)
           args.push(entry.tpm !== null ? 1 : 0, entry.maxConcurrency !== null ? 1 : 0);
@@ -204,6 +226,7 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
           await runScript(client, RELEASE, keysOf(entries), args);
         } catch (error) {
           markDegraded(describeFailure(error));
+          releaseSlotLater(entries, ticketId);
         }
       },
     };
@@ -236,6 +259,7 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
         reply = integerReply(raw, REPLY_HEADER + entries.length * REPLY_PER_SUBJECT);
       } catch (error) {
         markDegraded(describeFailure(error));
+        releaseSlotLater(entries, ticketId);
         return admitLocally(subjects, estimatedTokens);
       }
       const { allowed, nowSecond, outcomes } = outcomesFromReply(reply, entries, cost);

@@ -3,7 +3,7 @@
  * set. Each test uses its own random key prefix and deletes its keys afterwards.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -19,12 +19,15 @@ import {
 } from '../../src/limits/index.ts';
 
 const redisUrl = process.env.PORTICO_TEST_REDIS_URL;
+const haveRedisServer = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 
 interface Backend {
   name: string;
   skip: string | false;
   /** Instances made with the same prefix share their state (as separate processes would). */
   shared: boolean;
+  /** Falls back to a local share of each limit when its store is unreachable. */
+  fallsBack: boolean;
   create(prefix: string): Limiter;
   cleanup(prefix: string): Promise<void>;
 }
@@ -45,6 +48,7 @@ const backends: Backend[] = [
     name: 'memory',
     skip: false,
     shared: false,
+    fallsBack: false,
     create: () => createMemoryLimiter(),
     cleanup: async () => undefined,
   },
@@ -52,6 +56,7 @@ const backends: Backend[] = [
     name: 'redis',
     skip: redisUrl ? false : 'PORTICO_TEST_REDIS_URL not set',
     shared: true,
+    fallsBack: true,
     create: (prefix) => createRedisLimiter({ url: redisUrl ?? '', keyPrefix: prefix }),
     cleanup: (prefix) => deleteKeys(redisUrl ?? '', prefix),
   },
@@ -71,6 +76,71 @@ async function withLimiters(backend: Backend, body: (make: () => Limiter) => Pro
     await Promise.all(made.map((limiter) => limiter.close()));
     await backend.cleanup(prefix);
   }
+}
+
+/** A TCP port on loopback with nothing listening on it (just released by the OS). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  assert.ok(address && typeof address === 'object');
+  return address.port;
+}
+
+async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function answersPing(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** A throwaway redis-server of our own on `port`; stopped (by its PID only) when the test ends. */
+async function startRedisServer(port: number): Promise<ChildProcess> {
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  await waitFor(() => answersPing(`redis://127.0.0.1:${port}`), 'redis-server to start');
+  return server;
+}
+
+async function stopRedisServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = once(server, 'exit');
+  server.kill('SIGCONT');
+  server.kill('SIGTERM');
+  await exited;
+}
+
+async function countAdmitted(limiter: Limiter, subjects: AdmitSubject[], attempts: number): Promise<number> {
+  let count = 0;
+  for (let index = 0; index < attempts; index++)
+    if ((await limiter.admit(subjects, 1)).decision.allowed) count++;
+  return count;
 }
 
 function subject(id: string, spec: AdmitSubject['spec']): AdmitSubject {
@@ -216,6 +286,102 @@ for (const backend of backends) {
           await ticket.release(1);
           await admitted(two, slot);
         }),
+    );
+
+    test(
+      'with Redis unreachable, each instance admits its share, reports degraded, and recovers when Redis starts',
+      { skip: backend.fallsBack ? false : 'nothing to fall back from', timeout: 30_000 },
+      async () => {
+        const port = await freePort();
+        const url = `redis://127.0.0.1:${port}`;
+        const keyPrefix = `portico-test:${randomUUID()}:`;
+        const limiter = createRedisLimiter({
+          url,
+          keyPrefix,
+          instances: 2,
+          commandTimeoutMs: 100,
+          probeIntervalMs: 50,
+        });
+        let server: ChildProcess | undefined;
+        try {
+          assert.equal(limiter.settings.commandTimeoutMs, 100);
+          const key = [subject('key:down', { rpm: 10 })];
+          const results = await Promise.all(Array.from({ length: 50 }, () => limiter.admit(key, 1)));
+          assert.equal(
+            results.filter((result) => result.decision.allowed).length,
+            5,
+            'half of 10 per instance',
+          );
+          const refusal = results.find((result) => !result.decision.allowed)?.decision;
+          assert.equal(refusal?.headers['x-ratelimit-limit-requests'], '5');
+          const status = limiter.status();
+          assert.equal(status.healthy, false);
+          assert.match(status.degraded ?? '', /redis/i);
+          if (!haveRedisServer) return;
+          server = await startRedisServer(port);
+          await waitFor(() => limiter.status().healthy, 'the limiter to recover');
+          // The 5 admitted locally were handed to Redis: 5 more fit in this window, then a shared refusal.
+          assert.equal(await countAdmitted(limiter, key, 10), 5);
+          assert.deepEqual(limiter.status(), { healthy: true });
+        } finally {
+          await limiter.close();
+          if (server) {
+            await deleteKeys(url, keyPrefix);
+            await stopRedisServer(server);
+          }
+        }
+      },
+    );
+
+    test(
+      'a stalled Redis (SIGSTOP) times out, falls back to the local share, and recovers without leaking slots',
+      {
+        skip: !backend.fallsBack
+          ? 'nothing to fall back from'
+          : haveRedisServer
+            ? false
+            : 'no redis-server on PATH',
+        timeout: 30_000,
+      },
+      async () => {
+        const port = await freePort();
+        const url = `redis://127.0.0.1:${port}`;
+        const server = await startRedisServer(port);
+        const keyPrefix = `portico-test:${randomUUID()}:`;
+        const options = { url, keyPrefix, instances: 2, commandTimeoutMs: 100, probeIntervalMs: 50 };
+        const limiter = createRedisLimiter(options);
+        const other = createRedisLimiter(options);
+        try {
+          const requests = [subject('key:rpm', { rpm: 10 })];
+          const slots = [subject('key:slots', { maxConcurrency: 2 })];
+          assert.equal(await countAdmitted(limiter, requests, 2), 2);
+          const firstSlot = await admitted(limiter, slots);
+          await admitted(limiter, slots);
+          assert.deepEqual(limiter.status(), { healthy: true });
+
+          server.kill('SIGSTOP');
+          // The first call waits out the command timeout; the rest go straight to the local share of 5.
+          assert.equal(await countAdmitted(limiter, requests, 20), 5);
+          assert.match(limiter.status().degraded ?? '', /timed out/i);
+          await firstSlot.release(1); // Redis is away: freed when it returns
+
+          server.kill('SIGCONT');
+          await waitFor(() => limiter.status().healthy, 'the limiter to recover');
+          // 2 before + 5 during, and the timed-out call may still have run in Redis: at most 10 in all.
+          const after = await countAdmitted(limiter, requests, 10);
+          assert.ok(after >= 1 && 2 + 5 + after <= 10, `admitted ${after} after recovery`);
+          assert.equal(await countAdmitted(other, requests, 5), 0, 'the other instance sees the same window');
+          // The slot released during the outage was freed in Redis: one fits again, not two.
+          await admitted(other, slots);
+          await refused(other, slots);
+        } finally {
+          await limiter.close();
+          await other.close();
+          server.kill('SIGCONT');
+          await deleteKeys(url, keyPrefix);
+          await stopRedisServer(server);
+        }
+      },
     );
   });
 }
