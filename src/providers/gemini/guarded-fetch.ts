@@ -23,8 +23,11 @@ export interface GuardedFetchOptions {
   maxBytes?: number;
   timeoutMs?: number;
   maxRedirects?: number;
-  /** Tests only: lets the fetcher reach a server on loopback. Never set from configuration. */
-  allowPrivateAddresses?: boolean;
+  /**
+   * Tests only, never set from configuration: `true` lets the fetcher reach any address (a server on
+   * loopback); a function allows the non-public addresses it returns true for, and nothing else.
+   */
+  allowPrivateAddresses?: boolean | ((address: string) => boolean);
 }
 
 export class MediaFetchError extends Error {
@@ -34,7 +37,9 @@ export class MediaFetchError extends Error {
   }
 }
 
-const BLOCKED = new BlockList();
+// Two lists: a BlockList holding the IPv4-mapped IPv6 range would match every IPv4 address.
+const BLOCKED_V4 = new BlockList();
+const BLOCKED_V6 = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -51,7 +56,7 @@ for (const [network, prefix] of [
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
 ] as const) {
-  BLOCKED.addSubnet(network, prefix, 'ipv4');
+  BLOCKED_V4.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
   ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible form
@@ -65,13 +70,13 @@ for (const [network, prefix] of [
   ['fec0::', 10], // site-local (deprecated)
   ['ff00::', 8], // multicast
 ] as const) {
-  BLOCKED.addSubnet(network, prefix, 'ipv6');
+  BLOCKED_V6.addSubnet(network, prefix, 'ipv6');
 }
 
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  return !BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return family === 4 ? !BLOCKED_V4.check(address, 'ipv4') : !BLOCKED_V6.check(address, 'ipv6');
 }
 
 const REFUSED = 'ERR_PORTICO_REFUSED_ADDRESS';
@@ -82,21 +87,24 @@ type LookupCallback = (
   family?: number,
 ) => void;
 
-/** A `net.connect` lookup hook: resolves, then refuses unless every address is public. */
-function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, []);
-    const refused = addresses.find((entry) => !isPublicAddress(entry.address));
-    if (refused || addresses.length === 0) {
-      const denial: NodeJS.ErrnoException = new Error(`${hostname} resolves to a non-public address`);
-      denial.code = REFUSED;
-      return callback(denial, []);
-    }
-    if (options.all) return callback(null, addresses);
-    const first = addresses[0] as LookupAddress;
-    return callback(null, first.address, first.family);
-  });
-}
+type AddressPolicy = (address: string) => boolean;
+
+/** A `net.connect` lookup hook: resolves, then refuses unless every address is allowed. */
+const guardedLookup =
+  (allowed: AddressPolicy) => (hostname: string, options: LookupOptions, callback: LookupCallback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      const refused = addresses.find((entry) => !allowed(entry.address));
+      if (refused || addresses.length === 0) {
+        const denial: NodeJS.ErrnoException = new Error(`${hostname} resolves to a non-public address`);
+        denial.code = REFUSED;
+        return callback(denial, []);
+      }
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0] as LookupAddress;
+      return callback(null, first.address, first.family);
+    });
+  };
 
 function isRefusal(error: unknown): boolean {
   for (let current = error; current instanceof Error; current = current.cause) {
@@ -105,23 +113,25 @@ function isRefusal(error: unknown): boolean {
   return false;
 }
 
-const MEDIA_TYPE = /^(image|audio|video|text)\/[\w.+-]+$|^application\/pdf$/;
+const MEDIA_TYPE = /^(image|audio|video)\/[\w.+-]+$|^application\/pdf$/;
 
 export class GuardedFetcher {
   readonly #agent: Agent;
-  readonly #options: Required<GuardedFetchOptions>;
+  readonly #options: Required<Omit<GuardedFetchOptions, 'allowPrivateAddresses'>>;
+  readonly #allowed: AddressPolicy;
 
   constructor(options: GuardedFetchOptions = {}) {
     this.#options = Object.freeze({
       maxBytes: options.maxBytes ?? 20 * 1024 * 1024,
       timeoutMs: options.timeoutMs ?? 15_000,
       maxRedirects: options.maxRedirects ?? 3,
-      allowPrivateAddresses: options.allowPrivateAddresses ?? false,
     });
-    this.#agent = new Agent({
-      connect: this.#options.allowPrivateAddresses ? {} : { lookup: guardedLookup },
-      connections: 16,
-    });
+    const exception = options.allowPrivateAddresses ?? false;
+    this.#allowed =
+      typeof exception === 'function'
+        ? (address) => isPublicAddress(address) || exception(address)
+        : (address) => exception || isPublicAddress(address);
+    this.#agent = new Agent({ connect: { lookup: guardedLookup(this.#allowed) }, connections: 16 });
   }
 
   readonly fetch: MediaFetcher = async (url, signal) => {
@@ -172,7 +182,7 @@ export class GuardedFetcher {
       throw new MediaFetchError('media URL must be http(s)');
     if (url.username || url.password) throw new MediaFetchError('media URL must not carry credentials');
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (!this.#options.allowPrivateAddresses && isIP(host) !== 0 && !isPublicAddress(host)) {
+    if (isIP(host) !== 0 && !this.#allowed(host)) {
       throw new MediaFetchError('media URL points to a non-public address');
     }
     return url;
