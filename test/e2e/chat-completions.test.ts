@@ -228,10 +228,7 @@ describe('errors surface as the SDK error classes with the seed body', () => {
     for (const model of ['sim-openai', 'gemini-3.5-flash']) {
       for (const [fault, errorClass, status, type] of cases) {
         await assert.rejects(
-          client.chat.completions.create(
-            { model, messages: [{ role: 'user', content: 'x' }] },
-            { headers: { 'x-sim-fault': fault } },
-          ),
+          client.chat.completions.create({ model, messages: [{ role: 'user', content: `x [[sim:${fault}]]` }] }),
           (error: any) => {
             assert.equal(error instanceof errorClass, true, `${model} ${fault}: ${error?.constructor?.name}`);
             assert.equal(error.status, status, `${model} ${fault}`);
@@ -281,7 +278,9 @@ test('keys are accepted from x-api-key and x-goog-api-key too', async () => {
 
 test('no key, client or upstream, ever reaches the log', async () => {
   await client.chat.completions.create({ model: 'sim-openai', messages: [{ role: 'user', content: 'log me' }] });
-  await client.chat.completions.create({ model: 'gemini-3.5-flash', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-sim-fault': 'status=500' } }).catch(() => undefined);
+  await client.chat.completions
+    .create({ model: 'gemini-3.5-flash', messages: [{ role: 'user', content: 'x [[sim:status=500]]' }] })
+    .catch(() => undefined);
   const logs = gateway.logs.join('');
   assert.ok(logs.length > 0, 'debug logs were written');
   assert.ok(!logs.includes(key), 'client key in logs');

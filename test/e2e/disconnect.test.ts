@@ -22,8 +22,13 @@ for (const model of ['sim-openai', 'gemini-3.5-flash']) {
     const controller = new AbortController();
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-sim-chunks': '200', 'x-sim-chunk-delay-ms': '20' },
-      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'a long story' }], stream: true, max_tokens: 2000 }),
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model,
+        messages: [{ role: 'user', content: 'a long story [[sim:chunks=200;chunk-delay-ms=20]]' }],
+        stream: true,
+        max_tokens: 2000,
+      }),
       signal: controller.signal,
     });
     assert.equal(response.status, 200);

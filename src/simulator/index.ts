@@ -1,0 +1,1 @@
+export { startSimulator, type Simulator, type SimulatorAttempt, type SimulatorOptions } from './server.ts';
