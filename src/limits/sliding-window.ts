@@ -4,7 +4,7 @@
  * Usage is counted in one-second buckets. A bucket that starts at second `s` counts until the clock reaches
  * `s + RETENTION_SECONDS`, so every admission is counted for at least a full 60 s: whatever 60-second
  * window one picks, the admissions inside it were all counted by the last of them, and the total never
- * exceeds the limit (no burst allowance). See docs/decisions/010-limits-sliding-window.md.
+ * exceeds the limit (no burst allowance). See docs/decisions/030-limits-sliding-window.md.
  */
 
 export const WINDOW_SECONDS = 60;
