@@ -5,7 +5,6 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PorticoError } from '../../errors.ts';
-import { timeOrderedId } from '../../ids.ts';
 import { toUsage, type ChatCompletion, type ChunkChoice, type TokenCounts } from '../../openai/response.ts';
 import { ADMISSION_STAGES } from '../../pipeline/index.ts';
 import type { ChatContext } from '../../pipeline/context.ts';
