@@ -1,0 +1,15 @@
+/** One kind of request sent to a system under test: where, with which headers and which JSON body. */
+export interface RequestSpec {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export function chatBody(model: string, stream: boolean): string {
+  return JSON.stringify({
+    model,
+    messages: [{ role: 'user', content: 'hi' }],
+    max_tokens: 16,
+    ...(stream ? { stream: true } : {}),
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * Memory per open stream: a fresh gateway is warmed up, its idle RSS read, then N streams are opened
+ * against an upstream that keeps them open (one chunk a second) and held until every one has delivered
+ * its first token; (RSS with N open - idle RSS) / N is the cost of one open stream.
+ */
+import type { Pool } from 'undici';
+import type { BenchOptions } from '../lib/options.ts';
+import { createClient } from '../lib/open-loop.ts';
+import { rssBytes } from '../lib/proc.ts';
+import { sleep } from '../lib/processes.ts';
+import type { RequestSpec } from '../lib/request-spec.ts';
+import type { TargetResult } from '../lib/results.ts';
+import type { RegisteredTarget } from '../targets/registry.ts';
+import type { RunningTarget } from '../targets/target.ts';
+import { startOne } from './fleet.ts';
+import { saturateMember } from './throughput.ts';
+import { TOKEN_MARKER } from './streaming.ts';
+
+const OPEN_BATCH = 250;
+const OPEN_BATCH_PAUSE_MS = 50;
+const OPEN_TIMEOUT_MS = 60_000;
+
+/** Opens one stream; resolves `opened` at its first token and keeps reading until aborted. */
+function holdStream(client: Pool, spec: RequestSpec, signal: AbortSignal, opened: () => void): Promise<void> {
+  const url = new URL(spec.url);
+  return client
+    .request({
+      path: url.pathname + url.search,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...spec.headers },
+      body: spec.body,
+      signal,
+    })
+    .then(async (response) => {
+      let seen = false;
+      let tail = '';
+      for await (const chunk of response.body) {
+        if (seen) continue;
+        tail = (tail + (chunk as Buffer).toString('latin1')).slice(-400);
+        if (tail.includes(TOKEN_MARKER)) {
+          seen = true;
+          opened();
+        }
+      }
+    })
+    .catch(() => undefined);
+}
+
+async function measureOpenStreams(
+  running: RunningTarget,
+  pid: number,
+  count: number,
+): Promise<{ perStream: number; opened: number }> {
+  const spec = running.request(true);
+  const client = createClient(spec);
+  const abort = new AbortController();
+  const idle = rssBytes(pid);
+  let opened = 0;
+  const streams: Promise<void>[] = [];
+  for (let index = 0; index < count; index += 1) {
+    streams.push(holdStream(client, spec, abort.signal, () => (opened += 1)));
+    if ((index + 1) % OPEN_BATCH === 0) await sleep(OPEN_BATCH_PAUSE_MS);
+  }
+  const deadline = Date.now() + OPEN_TIMEOUT_MS;
+  while (opened < count && Date.now() < deadline) await sleep(100);
+  await sleep(1_000);
+  const loaded = rssBytes(pid);
+  abort.abort();
+  await Promise.all(streams);
+  await client.destroy();
+  return { perStream: opened > 0 ? (loaded - idle) / opened : Number.NaN, opened };
+}
+
+export async function runMemory(
+  targets: readonly RegisteredTarget[],
+  results: ReadonlyMap<string, TargetResult>,
+  upstreamOrigin: string,
+  options: BenchOptions,
+  temporaryRoot: string,
+): Promise<void> {
+  process.stdout.write(
+    `\n# memory: RSS per open stream at ${options.openStreamCounts.join(' and ')} concurrent streams\n`,
+  );
+  for (const target of targets) {
+    const result = results.get(target.key);
+    if (result === undefined || target.definition.isDirect) continue;
+    for (const count of options.openStreamCounts) {
+      const running = await startOne(target, result, upstreamOrigin, temporaryRoot);
+      if (running?.pid === undefined) continue;
+      try {
+        // Warm up the request and stream paths so the JIT and pools are in their steady state first.
+        await saturateMember({ target, running, result }, 1, options, temporaryRoot);
+        await measureOpenStreams(running, running.pid, 100);
+        await sleep(1_000);
+        const measured = await measureOpenStreams(running, running.pid, count);
+        result.rssPerStream.set(count, measured.perStream);
+        if (measured.opened < count)
+          result.notes.push(
+            `only ${measured.opened} of ${count} streams opened within ${OPEN_TIMEOUT_MS / 1000} s`,
+          );
+        process.stdout.write(
+          `  ${target.definition.name}: ${count} streams (${measured.opened} open): ${(measured.perStream / 1024).toFixed(1)} KB/stream\n`,
+        );
+      } finally {
+        await running.stop();
+      }
+    }
+  }
+}

@@ -1,0 +1,6 @@
+/** Locations the targets start from, resolved from this file so the bench runs from any directory. */
+import { fileURLToPath } from 'node:url';
+
+export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BENCH_ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const TSX_IMPORT = ['--import', 'tsx'];
