@@ -1,6 +1,6 @@
 /**
  * Gemini `usageMetadata` -> `TokenCounts` (gemini-mapping.md §6.3; decision in
- * docs/decisions/0xx-gemini-usage.md). With P=promptTokenCount, C=candidatesTokenCount,
+ * docs/decisions/022-gemini-usage.md). With P=promptTokenCount, C=candidatesTokenCount,
  * T=thoughtsTokenCount, K=cachedContentTokenCount, U=toolUsePromptTokenCount, TOT=totalTokenCount
  * (each 0 when missing):
  *

@@ -1,6 +1,6 @@
 /**
  * `reasoning_effort` and `google.thinking_config` -> Gemini `thinkingConfig` (gemini-mapping.md §5.6,
- * docs/decisions/0xx-gemini-request-mapping.md). Gemini 3 models take a `thinkingLevel`, Gemini 2.5
+ * docs/decisions/020-gemini-request-mapping.md). Gemini 3 models take a `thinkingLevel`, Gemini 2.5
  * models a `thinkingBudget`; the model's traits say which, and sending both is a 400 upstream, so exactly
  * one knob is set. A plain function, because the mapping is not one-to-one.
  */

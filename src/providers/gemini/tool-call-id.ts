@@ -1,6 +1,6 @@
 /**
  * Tool-call ids that carry Gemini's thought signature through an OpenAI client
- * (docs/decisions/0xx-gemini-thought-signatures.md). Gemini 3 rejects a replayed function call without
+ * (docs/decisions/021-gemini-thought-signatures.md). Gemini 3 rejects a replayed function call without
  * the signature it was generated with, and OpenAI clients (the official SDK included) echo back only a
  * tool call's `id`, `type` and `function`. So the signature rides inside the id:
  *

@@ -98,12 +98,10 @@ export async function collect(events: AsyncIterable<StreamEvent>): Promise<Strea
   return all;
 }
 
-/** Tool-call ids are random; replace each with a stable label so event lists can be compared. */
-export function withStableIds(events: StreamEvent[]): StreamEvent[] {
-  return JSON.parse(
-    JSON.stringify(events).replace(
-      /"id":"call_[0-9A-Za-z]{24}((?:_t[su]_[A-Za-z0-9_-]+)?)"/g,
-      '"id":"call_X$1"',
-    ),
-  ) as StreamEvent[];
+/** Tool-call ids are random; as JSON text with each id's random part replaced, event lists compare. */
+export function stableJson(events: StreamEvent[]): string {
+  return JSON.stringify(events).replace(
+    /"id":"call_[0-9A-Za-z]{24}((?:_t[su]_[A-Za-z0-9_-]+)?)"/g,
+    '"id":"call_X$1"',
+  );
 }
