@@ -4,7 +4,14 @@ import { timeOrderedId } from '../ids.ts';
 import { InvalidAmountError } from './errors.ts';
 import type { UsageSummaryDbRow } from './queries.ts';
 import type { IdempotencyTable } from './schema.ts';
-import type { IdempotencyBegin, IdempotencyState, SettleInput, UsageSummaryRow } from './types.ts';
+import type {
+  IdempotencyBegin,
+  IdempotencyState,
+  KeyPatch,
+  NewApiKey,
+  SettleInput,
+  UsageSummaryRow,
+} from './types.ts';
 
 /** How long an idempotency entry is honoured; afterwards the key is new again. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -92,5 +99,33 @@ export function toUsageSummaryRow(row: UsageSummaryDbRow): UsageSummaryRow {
     completionTokens: Number(row.completion_tokens ?? 0),
     reasoningTokens: Number(row.reasoning_tokens ?? 0),
     costMicros: Number(row.cost_micros ?? 0),
+  };
+}
+
+export function keyAuditDetail(input: NewApiKey): Record<string, unknown> {
+  // Never the hash: the audit log is for people, and a hash is still a lookup handle.
+  return {
+    accountId: input.accountId,
+    name: input.name ?? null,
+    prefix: input.prefix,
+    models: input.models ?? null,
+    rpm: input.rpm ?? null,
+    tpm: input.tpm ?? null,
+    maxConcurrency: input.maxConcurrency ?? null,
+    expiresAt: input.expiresAt ?? null,
+  };
+}
+
+export function keyPatchValues(patch: KeyPatch, now: string) {
+  return {
+    ...(patch.name !== undefined ? { name: patch.name } : {}),
+    ...(patch.models !== undefined
+      ? { models: patch.models === null ? null : JSON.stringify(patch.models) }
+      : {}),
+    ...(patch.rpm !== undefined ? { rpm: patch.rpm } : {}),
+    ...(patch.tpm !== undefined ? { tpm: patch.tpm } : {}),
+    ...(patch.maxConcurrency !== undefined ? { max_concurrency: patch.maxConcurrency } : {}),
+    ...(patch.expiresAt !== undefined ? { expires_at: patch.expiresAt } : {}),
+    updated_at: now,
   };
 }

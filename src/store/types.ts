@@ -248,4 +248,53 @@ export interface Store {
   completeIdempotent(input: { scope: string; key: string; status: number; body: string }): Promise<void>;
   /** Release a claimed key after a failure a retry may fix. */
   abandonIdempotent(input: { scope: string; key: string }): Promise<void>;
+
+  // ---- dashboard (issue 8): read models and audit entries for the web console --------------------
+  /** Newest first, cursor-paged, filtered by key, model, status and time. */
+  ledgerPage(query: LedgerPageQuery): Promise<LedgerRow[]>;
+  /** Settled totals per UTC minute (`group` = `YYYY-MM-DDTHH:MM`), with error counts. */
+  usageByMinute(query: UsageSummaryQuery): Promise<UsageBucketRow[]>;
+  keyActivity(accountId?: string): Promise<KeyActivity[]>;
+  latencySamples(query: UsageSummaryQuery & { limit?: number }): Promise<LatencySample[]>;
+  auditPage(query: AuditPageQuery): Promise<AuditEntry[]>;
+  recordAudit(entry: { actor: string; action: string; target: string; detail: Record<string, unknown> }): Promise<void>;
+  renameAccount(id: string, name: string): Promise<Account | undefined>;
+}
+
+// ---- dashboard (issue 8) ---------------------------------------------------------------------------
+
+export interface LedgerCursor {
+  createdAt: string;
+  requestId: string;
+  attempt: number;
+}
+
+export interface LedgerPageQuery extends UsageQuery {
+  /** `ok` = 2xx, `error` = anything else (or none), a number = that status. */
+  status?: 'ok' | 'error' | number;
+  cursor?: LedgerCursor;
+}
+
+export interface UsageBucketRow extends UsageSummaryRow {
+  errors: number;
+}
+
+export interface KeyActivity {
+  keyId: string;
+  lastUsedAt: string | null;
+  requests: number;
+  costMicros: number;
+}
+
+export interface LatencySample {
+  latencyMs: number;
+  ttftMs: number | null;
+}
+
+export interface AuditPageQuery {
+  action?: string;
+  actor?: string;
+  target?: string;
+  before?: { createdAt: string; id: string };
+  limit?: number;
 }

@@ -1,18 +1,26 @@
 /**
  * The store back-ends the contract suite runs against. Each `open()` gives a fresh, migrated, empty
- * store and a cleanup that removes whatever it created.
+ * store and a cleanup that removes whatever it created (temporary files, the test's own schema).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import type { Clock } from '../../src/store/common.ts';
+import { createPostgresStore } from '../../src/store/postgres/index.ts';
 import { createSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { Store } from '../../src/store/types.ts';
 
+/** Where other processes can open the same database (file-backed SQLite, PostgreSQL). */
+export interface SharedLocation {
+  url: string;
+  schema?: string;
+}
+
 export interface OpenedStore {
   store: Store;
-  /** The SQLite file, for back-ends that have one (multi-process tests). */
-  file?: string;
+  shared?: SharedLocation;
   cleanup(): Promise<void>;
 }
 
@@ -20,15 +28,12 @@ export interface Backend {
   name: string;
   /** A reason to skip the suite, or undefined to run it. */
   skip: string | undefined;
-  /** Whether several OS processes can share this back-end (file-backed SQLite, PostgreSQL). */
-  shared: boolean;
   open(options?: { clock?: Clock }): Promise<OpenedStore>;
 }
 
 const sqliteMemory: Backend = {
   name: 'sqlite (memory)',
   skip: undefined,
-  shared: false,
   async open(options = {}) {
     const store = await createSqliteStore('sqlite::memory:', { clock: options.clock });
     await store.migrate();
@@ -39,7 +44,6 @@ const sqliteMemory: Backend = {
 const sqliteFile: Backend = {
   name: 'sqlite (file)',
   skip: undefined,
-  shared: true,
   async open(options = {}) {
     const directory = mkdtempSync(join(tmpdir(), 'portico-store-'));
     // A directory that does not exist yet: the store creates it.
@@ -48,7 +52,7 @@ const sqliteFile: Backend = {
     await store.migrate();
     return {
       store,
-      file,
+      shared: { url: `sqlite:${file}` },
       async cleanup() {
         await store.close();
         rmSync(directory, { recursive: true, force: true });
@@ -57,4 +61,31 @@ const sqliteFile: Backend = {
   },
 };
 
-export const BACKENDS: readonly Backend[] = [sqliteMemory, sqliteFile];
+const POSTGRES_URL = process.env.PORTICO_TEST_POSTGRES_URL;
+
+const postgres: Backend = {
+  name: 'postgres',
+  skip: POSTGRES_URL ? undefined : 'PORTICO_TEST_POSTGRES_URL not set',
+  async open(options = {}) {
+    const url = POSTGRES_URL ?? '';
+    const schema = `portico_test_${randomBytes(6).toString('hex')}`;
+    const store = await createPostgresStore(url, { schema, clock: options.clock });
+    await store.migrate();
+    return {
+      store,
+      shared: { url, schema },
+      async cleanup() {
+        await store.close();
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        } finally {
+          await client.end();
+        }
+      },
+    };
+  },
+};
+
+export const BACKENDS: readonly Backend[] = [sqliteMemory, sqliteFile, postgres];

@@ -2,14 +2,18 @@
  * One process of the multi-process race (spawned by store-race.ts): opens the shared database, waits
  * for "go" on stdin, then holds and settles as fast as it can. Prints a JSON report as its last line.
  */
+import { createPostgresStore } from '../../src/store/postgres/index.ts';
 import { createSqliteStore } from '../../src/store/sqlite/index.ts';
 
-const [file, accountId, iterationsText, processId] = process.argv.slice(2);
-if (!file || !accountId || !iterationsText || !processId)
-  throw new Error('usage: file accountId iterations processId');
+const [url, schema, accountId, iterationsText, processId] = process.argv.slice(2);
+if (!url || schema === undefined || !accountId || !iterationsText || !processId) {
+  throw new Error('usage: url schema accountId iterations processId');
+}
 const iterations = Number(iterationsText);
 
-const store = await createSqliteStore(file);
+const store = url.startsWith('postgres')
+  ? await createPostgresStore(url, { schema: schema || undefined, maxConnections: 2 })
+  : await createSqliteStore(url);
 await store.migrate();
 process.stdout.write('ready\n');
 await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));

@@ -1,6 +1,7 @@
 /** Runs the multi-process race: N child processes hold and settle against one database file. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { SharedLocation } from './store-backends.ts';
 
 export interface RaceReport {
   held: number;
@@ -12,7 +13,7 @@ export interface RaceReport {
 const CHILD = fileURLToPath(new URL('./store-race-child.ts', import.meta.url));
 
 export async function runMultiProcessRace(options: {
-  file: string;
+  location: SharedLocation;
   accountId: string;
   processes: number;
   iterations: number;
@@ -24,7 +25,8 @@ export async function runMultiProcessRace(options: {
         '--import',
         'tsx',
         CHILD,
-        options.file,
+        options.location.url,
+        options.location.schema ?? '',
         options.accountId,
         String(options.iterations),
         `race-${index}`,

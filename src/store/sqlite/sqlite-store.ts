@@ -21,6 +21,8 @@ import {
   assertMicros,
   decideIdempotency,
   idempotencyExpiry,
+  keyAuditDetail,
+  keyPatchValues,
   newId,
   normaliseSettle,
   systemClock,
@@ -617,32 +619,4 @@ export class SqliteStore implements Store {
         .where('state', '=', 'in_progress'),
     );
   }
-}
-
-function keyAuditDetail(input: NewApiKey): Record<string, unknown> {
-  // Never the hash: the audit log is for people, and a hash is still a lookup handle.
-  return {
-    accountId: input.accountId,
-    name: input.name ?? null,
-    prefix: input.prefix,
-    models: input.models ?? null,
-    rpm: input.rpm ?? null,
-    tpm: input.tpm ?? null,
-    maxConcurrency: input.maxConcurrency ?? null,
-    expiresAt: input.expiresAt ?? null,
-  };
-}
-
-export function keyPatchValues(patch: KeyPatch, now: string) {
-  return {
-    ...(patch.name !== undefined ? { name: patch.name } : {}),
-    ...(patch.models !== undefined
-      ? { models: patch.models === null ? null : JSON.stringify(patch.models) }
-      : {}),
-    ...(patch.rpm !== undefined ? { rpm: patch.rpm } : {}),
-    ...(patch.tpm !== undefined ? { tpm: patch.tpm } : {}),
-    ...(patch.maxConcurrency !== undefined ? { max_concurrency: patch.maxConcurrency } : {}),
-    ...(patch.expiresAt !== undefined ? { expires_at: patch.expiresAt } : {}),
-    updated_at: now,
-  };
 }

@@ -1,0 +1,128 @@
+/**
+ * PostgreSQL schema, as an ordered list of migrations: the same tables and column names as SQLite
+ * (src/store/sqlite/migrations.ts), with BIGINT for money and token counts. Applied under a
+ * transaction-scoped advisory lock, so instances starting together apply each migration once.
+ */
+export interface PostgresMigration {
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Any constant shared by every Portico instance; it only serialises concurrent `migrate()` calls. */
+export const MIGRATION_LOCK_KEY = 7_411_203_918;
+
+/**
+ * Every text column compares bytewise (`COLLATE "C"`), as SQLite does, so ids, times and model names
+ * sort the same on both dialects (a locale collation ignores punctuation: `gemini-3.5` < `gemini-3-`).
+ */
+const bytewise = (ddl: string): string => ddl.replaceAll(/ TEXT\b/g, ' TEXT COLLATE "C"');
+
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    name: '001-initial',
+    sql: bytewise(`
+CREATE TABLE accounts (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  balance_micros BIGINT NOT NULL DEFAULT 0 CHECK (balance_micros >= 0),
+  held_micros BIGINT NOT NULL DEFAULT 0 CHECK (held_micros >= 0),
+  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts (id),
+  name TEXT,
+  prefix TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  models TEXT,
+  rpm INTEGER,
+  tpm BIGINT,
+  max_concurrency INTEGER,
+  expires_at TEXT,
+  revoked_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  last_used_at TEXT
+);
+CREATE INDEX api_keys_account ON api_keys (account_id);
+CREATE INDEX api_keys_updated ON api_keys (updated_at);
+
+CREATE TABLE settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE ledger (
+  request_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  account_id TEXT NOT NULL REFERENCES accounts (id),
+  key_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  deployment TEXT NOT NULL,
+  held_micros BIGINT NOT NULL CHECK (held_micros >= 0),
+  cost_micros BIGINT NOT NULL DEFAULT 0 CHECK (cost_micros >= 0 AND cost_micros <= held_micros),
+  state TEXT NOT NULL CHECK (state IN ('held', 'settled')),
+  terminal_state TEXT,
+  status INTEGER,
+  prompt_tokens BIGINT NOT NULL DEFAULT 0,
+  cached_tokens BIGINT NOT NULL DEFAULT 0,
+  completion_tokens BIGINT NOT NULL DEFAULT 0,
+  reasoning_tokens BIGINT NOT NULL DEFAULT 0,
+  total_tokens BIGINT NOT NULL DEFAULT 0,
+  usage_estimated SMALLINT NOT NULL DEFAULT 0,
+  needs_review SMALLINT NOT NULL DEFAULT 0,
+  price_version TEXT,
+  latency_ms INTEGER,
+  ttft_ms INTEGER,
+  stream SMALLINT NOT NULL DEFAULT 0,
+  error_code TEXT,
+  process_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  settled_at TEXT,
+  PRIMARY KEY (request_id, attempt)
+);
+CREATE INDEX ledger_account_time ON ledger (account_id, created_at);
+CREATE INDEX ledger_key_time ON ledger (key_id, created_at);
+CREATE INDEX ledger_time ON ledger (created_at);
+CREATE INDEX ledger_open ON ledger (process_id) WHERE state = 'held';
+
+CREATE TABLE credit_entries (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts (id),
+  amount_micros BIGINT NOT NULL,
+  balance_after_micros BIGINT NOT NULL,
+  note TEXT,
+  actor TEXT NOT NULL,
+  idempotency_key TEXT UNIQUE,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX credit_entries_account ON credit_entries (account_id, created_at);
+
+CREATE TABLE audit (
+  id TEXT PRIMARY KEY,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX audit_target ON audit (target, created_at);
+
+CREATE TABLE idempotency (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('in_progress', 'done')),
+  status INTEGER,
+  body TEXT,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_expiry ON idempotency (expires_at);
+`),
+  },
+];
