@@ -31,6 +31,17 @@ export interface GeminiProviderOptions {
   mediaFetch?: GuardedFetchOptions;
 }
 
+const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+  'x-goog-api-key',
+  'authorization',
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+  'host',
+  'accept',
+  'connection',
+]);
+
 /** Ids with a `/` (`models/x`, `tunedModels/x`) are paths already; bare ids live under `models/`. */
 export function modelPath(model: string): string {
   const path = model.includes('/') ? model : `models/${model}`;
@@ -86,13 +97,18 @@ export class GeminiProvider implements Provider {
   async #post(input: ProviderRequest, method: string): Promise<UpstreamResponse> {
     const body = await convertRequest(input, { fetchMedia: this.#fetchMedia });
     const path = `/${modelPath(input.upstreamModel)}${method}`;
-    return this.#client.post(
-      path,
-      JSON.stringify(body),
-      { 'x-goog-api-key': this.#apiKey },
-      input.signal,
-      input.timeouts,
-    );
+    return this.#client.post(path, JSON.stringify(body), this.#headers(input), input.signal, input.timeouts);
+  }
+
+  /** The pipeline's extra headers as given, except any that could replace the key or the framing. */
+  #headers(input: ProviderRequest): Record<string, string> {
+    const headers: Record<string, string> = { 'x-portico-request-id': input.requestId };
+    for (const [name, value] of Object.entries(input.headers ?? {})) {
+      const lower = name.toLowerCase();
+      if (!RESERVED_HEADERS.has(lower)) headers[lower] = value;
+    }
+    headers['x-goog-api-key'] = this.#apiKey;
+    return headers;
   }
 
   async close(): Promise<void> {

@@ -51,6 +51,25 @@ describe('transport', () => {
     }
   });
 
+  test('the pipeline headers are forwarded; none of them can replace the key', async () => {
+    const upstream = await startUpstream(() => json(OK_TEXT));
+    const provider = new GeminiProvider({ name: 'google', baseUrl: upstream.baseUrl, apiKey: KEY });
+    try {
+      await provider.complete({
+        ...providerInput({}),
+        headers: { 'X-Portico-Attempt': '2', 'x-goog-api-key': 'other', Authorization: 'Bearer x' },
+      });
+      const headers = upstream.requests[0]?.headers ?? {};
+      assert.equal(headers['x-portico-attempt'], '2');
+      assert.equal(headers['x-portico-request-id'], 'req_test');
+      assert.equal(headers['x-goog-api-key'], KEY);
+      assert.equal(headers.authorization, undefined);
+    } finally {
+      await provider.close();
+      await upstream.close();
+    }
+  });
+
   test('streamGenerateContent?alt=sse, and ids with a slash are used as they are', async () => {
     const sse = `data: ${OK_TEXT}\r\n\r\n`;
     const upstream = await startUpstream(() => ({
