@@ -31,15 +31,21 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   });
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'application/*+json'], { parseAs: 'buffer' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonBody(body as Buffer));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  app.addContentTypeParser(
+    ['application/json', 'application/*+json'],
+    { parseAs: 'buffer' },
+    (_request, body, done) => {
+      try {
+        done(null, parseJsonBody(body as Buffer));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
   // Any other content type on a route with a body is refused with the seed's error format.
-  app.addContentTypeParser('*', (_request, _payload, done) => done(new PorticoError('unsupported_media_type'), undefined));
+  app.addContentTypeParser('*', (_request, _payload, done) =>
+    done(new PorticoError('unsupported_media_type'), undefined),
+  );
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -51,7 +57,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     return sendError(reply, portico);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new PorticoError('route_not_found', { message: `Route ${request.method} ${request.url.split('?')[0]} not found` })),
+    sendError(
+      reply,
+      new PorticoError('route_not_found', {
+        message: `Route ${request.method} ${request.url.split('?')[0]} not found`,
+      }),
+    ),
   );
 
   registerHealthRoutes(app, services);

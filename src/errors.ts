@@ -212,9 +212,18 @@ export class PorticoError extends Error {
   }
 }
 
-export function errorBody(code: ErrorCode, message?: string, param?: string, suggestion?: string): SeedErrorBody {
+export function errorBody(
+  code: ErrorCode,
+  message?: string,
+  param?: string,
+  suggestion?: string,
+): SeedErrorBody {
   const entry: CatalogueEntry = ERRORS[code];
-  const error: SeedErrorBody['error'] = { code: entry.status, message: message ?? entry.message, type: entry.type };
+  const error: SeedErrorBody['error'] = {
+    code: entry.status,
+    message: message ?? entry.message,
+    type: entry.type,
+  };
   if (param !== undefined) error.param = param;
   const fallback = suggestion ?? entry.suggestion;
   if (fallback !== undefined) error.fallback_suggestion = fallback;

@@ -75,7 +75,10 @@ export interface CreateServicesOptions {
   processMetrics?: boolean;
 }
 
-export async function createServices(config: ResolvedConfig, options: CreateServicesOptions = {}): Promise<Services> {
+export async function createServices(
+  config: ResolvedConfig,
+  options: CreateServicesOptions = {},
+): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = options.store ?? (await createStore(config.databaseUrl));
   await store.migrate();
@@ -84,7 +87,11 @@ export async function createServices(config: ResolvedConfig, options: CreateServ
   const ownsSimulator = simulator === undefined && config.usesSimulator;
   if (ownsSimulator) simulator = await startSimulator({ port: 0, host: '127.0.0.1', logAttempts: false });
   const providers = new ProviderRegistry(config.providers, simulator?.url);
-  const limiter = createLimiter({ redisUrl: config.redisUrl, keyPrefix: 'portico:', instances: options.instances });
+  const limiter = createLimiter({
+    redisUrl: config.redisUrl,
+    keyPrefix: 'portico:',
+    instances: options.instances,
+  });
   const sseTicker = new KeepAliveTicker(options.sseKeepAliveMs);
   const processId = `${hostname()}:${process.pid}:${timeOrderedId('')}`;
   return {

@@ -52,21 +52,34 @@ export interface CreateKeyInput {
 
 export async function requireAccount(store: Store, id: string): Promise<Account> {
   const account = await store.getAccount(id);
-  if (!account) throw new PorticoError('resource_not_found', { message: `Account ${id.slice(0, 64)} not found`, param: 'account_id' });
+  if (!account)
+    throw new PorticoError('resource_not_found', {
+      message: `Account ${id.slice(0, 64)} not found`,
+      param: 'account_id',
+    });
   return account;
 }
 
-export function checkModels(models: string[] | null | undefined, known: Readonly<Record<string, unknown>>): void {
+export function checkModels(
+  models: string[] | null | undefined,
+  known: Readonly<Record<string, unknown>>,
+): void {
   for (const model of models ?? []) {
     if (!Object.hasOwn(known, model)) {
-      throw new PorticoError('invalid_request', { message: `Unknown model '${model.slice(0, 100)}' in models`, param: 'models' });
+      throw new PorticoError('invalid_request', {
+        message: `Unknown model '${model.slice(0, 100)}' in models`,
+        param: 'models',
+      });
     }
   }
 }
 
 function checkExpiry(expiresAt: string | null | undefined): void {
   if (expiresAt && Number.isNaN(Date.parse(expiresAt))) {
-    throw new PorticoError('invalid_request', { message: 'expires_at must be an ISO 8601 time', param: 'expires_at' });
+    throw new PorticoError('invalid_request', {
+      message: 'expires_at must be an ISO 8601 time',
+      param: 'expires_at',
+    });
   }
 }
 
@@ -107,7 +120,8 @@ export async function updateKey(
   if (patch.rpm !== undefined) update.rpm = patch.rpm;
   if (patch.tpm !== undefined) update.tpm = patch.tpm;
   if (patch.max_concurrency !== undefined) update.maxConcurrency = patch.max_concurrency;
-  if (patch.expires_at !== undefined) update.expiresAt = patch.expires_at ? new Date(patch.expires_at).toISOString() : null;
+  if (patch.expires_at !== undefined)
+    update.expiresAt = patch.expires_at ? new Date(patch.expires_at).toISOString() : null;
   const record = await store.updateKey(id, update);
   if (!record) throw new PorticoError('resource_not_found', { message: `Key ${id.slice(0, 64)} not found` });
   return record;

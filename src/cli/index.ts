@@ -21,7 +21,9 @@ function integer(value: string): number {
   return parsed;
 }
 
-async function withStore<T>(action: (store: Store, models: Readonly<Record<string, unknown>>) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  action: (store: Store, models: Readonly<Record<string, unknown>>) => Promise<T>,
+): Promise<T> {
   const config = loadConfig();
   const store = await createStore(config.databaseUrl);
   try {
@@ -37,7 +39,9 @@ function print(value: unknown): void {
 }
 
 export function buildCli(): Command {
-  const program = new Command('portico').description('Self-hosted, OpenAI-compatible LLM API gateway').showHelpAfterError();
+  const program = new Command('portico')
+    .description('Self-hosted, OpenAI-compatible LLM API gateway')
+    .showHelpAfterError();
 
   program
     .command('start')
@@ -62,9 +66,11 @@ export function buildCli(): Command {
   program
     .command('migrate')
     .description('create or upgrade the database schema')
-    .action(async () => withStore(async (store) => {
+    .action(async () =>
+      withStore(async (store) => {
         process.stdout.write(`migrated (${store.dialect})\n`);
-      }));
+      }),
+    );
 
   const accounts = program.command('accounts').description('manage accounts');
   accounts
@@ -73,10 +79,20 @@ export function buildCli(): Command {
     .option('--credits <usd>', 'initial credits in USD', number, 0)
     .action(async (options: { name: string; credits: number }) =>
       withStore(async (store) =>
-        print(accountJson(await store.createAccount({ name: options.name, creditsMicros: usdToMicros(options.credits), actor: 'cli' }))),
+        print(
+          accountJson(
+            await store.createAccount({
+              name: options.name,
+              creditsMicros: usdToMicros(options.credits),
+              actor: 'cli',
+            }),
+          ),
+        ),
       ),
     );
-  accounts.command('list').action(async () => withStore(async (store) => print((await store.listAccounts()).map(accountJson))));
+  accounts
+    .command('list')
+    .action(async () => withStore(async (store) => print((await store.listAccounts()).map(accountJson))));
   accounts
     .command('credit')
     .argument('<account-id>')
@@ -93,7 +109,11 @@ export function buildCli(): Command {
           actor: 'cli',
           idempotencyKey: options.idempotencyKey ?? null,
         });
-        print({ replayed, amount_usd: entry.amountMicros / 1e6, balance_after_usd: entry.balanceAfterMicros / 1e6 });
+        print({
+          replayed,
+          amount_usd: entry.amountMicros / 1e6,
+          balance_after_usd: entry.balanceAfterMicros / 1e6,
+        });
       }),
     );
 
@@ -106,27 +126,42 @@ export function buildCli(): Command {
     .option('--rpm <n>', 'requests per minute', integer)
     .option('--tpm <n>', 'tokens per minute', integer)
     .option('--expires-at <time>', 'ISO 8601 expiry')
-    .action(async (options: { account: string; name?: string; models?: string; rpm?: number; tpm?: number; expiresAt?: string }) =>
-      withStore(async (store, models) => {
-        const { key, record } = await createKey(
-          store,
-          {
-            account_id: options.account,
-            name: options.name ?? null,
-            models: options.models ? options.models.split(',').map((model) => model.trim()).filter(Boolean) : null,
-            rpm: options.rpm ?? null,
-            tpm: options.tpm ?? null,
-            expires_at: options.expiresAt ?? null,
-          },
-          models,
-        );
-        print({ ...keyJson(record), key });
-      }),
+    .action(
+      async (options: {
+        account: string;
+        name?: string;
+        models?: string;
+        rpm?: number;
+        tpm?: number;
+        expiresAt?: string;
+      }) =>
+        withStore(async (store, models) => {
+          const { key, record } = await createKey(
+            store,
+            {
+              account_id: options.account,
+              name: options.name ?? null,
+              models: options.models
+                ? options.models
+                    .split(',')
+                    .map((model) => model.trim())
+                    .filter(Boolean)
+                : null,
+              rpm: options.rpm ?? null,
+              tpm: options.tpm ?? null,
+              expires_at: options.expiresAt ?? null,
+            },
+            models,
+          );
+          print({ ...keyJson(record), key });
+        }),
     );
   keys
     .command('list')
     .option('--account <id>', 'only this account')
-    .action(async (options: { account?: string }) => withStore(async (store) => print((await store.listKeys(options.account)).map(keyJson))));
+    .action(async (options: { account?: string }) =>
+      withStore(async (store) => print((await store.listKeys(options.account)).map(keyJson))),
+    );
   keys
     .command('revoke')
     .argument('<key-id>')
@@ -147,19 +182,27 @@ export function buildCli(): Command {
     .option('--from <time>')
     .option('--to <time>')
     .option('--limit <n>', 'rows', integer, 50)
-    .action(async (options: { account?: string; key?: string; model?: string; from?: string; to?: string; limit: number }) =>
-      withStore(async (store) =>
-        print(
-          await store.ledger({
-            accountId: options.account,
-            keyId: options.key,
-            model: options.model,
-            from: options.from,
-            to: options.to,
-            limit: options.limit,
-          }),
+    .action(
+      async (options: {
+        account?: string;
+        key?: string;
+        model?: string;
+        from?: string;
+        to?: string;
+        limit: number;
+      }) =>
+        withStore(async (store) =>
+          print(
+            await store.ledger({
+              accountId: options.account,
+              keyId: options.key,
+              model: options.model,
+              from: options.from,
+              to: options.to,
+              limit: options.limit,
+            }),
+          ),
         ),
-      ),
     );
   return program;
 }

@@ -19,7 +19,10 @@ export async function start(options: { port?: string; host?: string }): Promise<
   const { logger } = services;
   const recovered = await services.store.recoverStaleHolds([services.processId]);
   if (recovered.length > 0) {
-    logger.warn({ count: recovered.length }, 'settled holds left by a process that died (flagged for review)');
+    logger.warn(
+      { count: recovered.length },
+      'settled holds left by a process that died (flagged for review)',
+    );
   }
   const app = await buildApp(services);
   const address = await app.listen({ port: config.port, host: config.host });
@@ -29,14 +32,32 @@ export async function start(options: { port?: string; host?: string }): Promise<
       'SIMULATED: no upstream credentials (GEMINI_API_KEY unset and no providers configured); models are served by the built-in offline simulator',
     );
   }
-  logger.info({ address, models: Object.keys(config.models), database: config.databaseUrl.split('?')[0] }, 'portico listening');
+  logger.info(
+    { address, models: Object.keys(config.models), database: config.databaseUrl.split('?')[0] },
+    'portico listening',
+  );
   if (services.generatedAdminKey) {
-    const lines = ['', '  Portico admin key (shown once, stored only as a hash):', `    ${services.generatedAdminKey}`, ''];
+    const lines = [
+      '',
+      '  Portico admin key (shown once, stored only as a hash):',
+      `    ${services.generatedAdminKey}`,
+      '',
+    ];
     if ((await services.store.listAccounts()).length === 0) {
       // First start: a demo account with a little credit and a key, so the printed curl works as is.
-      const account = await services.store.createAccount({ name: 'demo', creditsMicros: 5_000_000, actor: 'start' });
-      const { key } = await createKey(services.store, { account_id: account.id, name: 'demo' }, config.models);
-      const model = config.models['gemini-3.5-flash'] ? 'gemini-3.5-flash' : (Object.keys(config.models)[0] ?? 'model');
+      const account = await services.store.createAccount({
+        name: 'demo',
+        creditsMicros: 5_000_000,
+        actor: 'start',
+      });
+      const { key } = await createKey(
+        services.store,
+        { account_id: account.id, name: 'demo' },
+        config.models,
+      );
+      const model = config.models['gemini-3.5-flash']
+        ? 'gemini-3.5-flash'
+        : (Object.keys(config.models)[0] ?? 'model');
       lines.push(
         `  Demo account ${account.id} with $5.00 of credits, and its key (shown once):`,
         `    ${key}`,

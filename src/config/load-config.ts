@@ -73,7 +73,8 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
   let raw: unknown = options.file ?? {};
   let configPath: string | undefined;
   if (options.file === undefined) {
-    configPath = options.path ?? env.PORTICO_CONFIG ?? (existsSync('portico.yaml') ? 'portico.yaml' : undefined);
+    configPath =
+      options.path ?? env.PORTICO_CONFIG ?? (existsSync('portico.yaml') ? 'portico.yaml' : undefined);
     if (configPath !== undefined) {
       if (!existsSync(configPath)) throw new ConfigError(`config file ${configPath} does not exist`);
       try {
@@ -127,13 +128,29 @@ function resolveProviders(file: ConfigFile, env: NodeJS.ProcessEnv): Record<stri
     // No providers configured: Google when a key is present, otherwise the offline simulator.
     const geminiKey = env.GEMINI_API_KEY;
     result.google = geminiKey
-      ? { name: 'google', type: 'gemini', baseUrl: GOOGLE_BASE_URL, apiKey: geminiKey, timeouts: {}, simulated: false }
-      : { name: 'google', type: 'gemini', baseUrl: SIMULATOR_BASE_URL, apiKey: 'simulated', timeouts: {}, simulated: true };
+      ? {
+          name: 'google',
+          type: 'gemini',
+          baseUrl: GOOGLE_BASE_URL,
+          apiKey: geminiKey,
+          timeouts: {},
+          simulated: false,
+        }
+      : {
+          name: 'google',
+          type: 'gemini',
+          baseUrl: SIMULATOR_BASE_URL,
+          apiKey: 'simulated',
+          timeouts: {},
+          simulated: true,
+        };
     return result;
   }
   for (const [name, provider] of declared) {
     const simulated = provider.type === 'simulator' || provider.base_url === SIMULATOR_BASE_URL;
-    const baseUrl = simulated ? SIMULATOR_BASE_URL : (provider.base_url ?? (provider.type === 'gemini' ? GOOGLE_BASE_URL : ''));
+    const baseUrl = simulated
+      ? SIMULATOR_BASE_URL
+      : (provider.base_url ?? (provider.type === 'gemini' ? GOOGLE_BASE_URL : ''));
     if (!simulated) {
       let url: URL;
       try {
@@ -179,7 +196,11 @@ function resolveModels(
             `config models.${name}.deployments[${index}].provider: unknown provider "${deployment.provider}"`,
           );
         }
-        return { provider: deployment.provider, model: deployment.model ?? name, weight: deployment.weight ?? 1 };
+        return {
+          provider: deployment.provider,
+          model: deployment.model ?? name,
+          weight: deployment.weight ?? 1,
+        };
       });
     } else if (builtin && defaultProvider) {
       deployments = [{ provider: defaultProvider.name, model: name, weight: 1 }];
@@ -189,14 +210,19 @@ function resolveModels(
       throw new ConfigError(`config models.${name}: needs deployments (it is not in the built-in catalogue)`);
     }
     const pricing = configured?.pricing ?? builtin?.pricing;
-    if (!pricing) throw new ConfigError(`config models.${name}: needs pricing (it is not in the built-in catalogue)`);
+    if (!pricing)
+      throw new ConfigError(`config models.${name}: needs pricing (it is not in the built-in catalogue)`);
     const traits: ModelTraits = configured?.thinking
       ? { ...builtin?.traits, thinking: configured.thinking }
       : (builtin?.traits ?? { thinking: 'none' });
     result[name] = Object.freeze({
       name,
       deployments: Object.freeze(deployments),
-      pricing: Object.freeze({ input: pricing.input, cached_input: pricing.cached_input ?? pricing.input, output: pricing.output }),
+      pricing: Object.freeze({
+        input: pricing.input,
+        cached_input: pricing.cached_input ?? pricing.input,
+        output: pricing.output,
+      }),
       maxOutputTokens: configured?.max_output_tokens ?? builtin?.maxOutputTokens ?? 8192,
       contextWindow: configured?.context_window ?? builtin?.contextWindow ?? 128_000,
       traits,
@@ -207,7 +233,8 @@ function resolveModels(
   }
   for (const model of Object.values(result)) {
     for (const fallback of model.fallbacks) {
-      if (!result[fallback]) throw new ConfigError(`config models.${model.name}.fallbacks: unknown model "${fallback}"`);
+      if (!result[fallback])
+        throw new ConfigError(`config models.${model.name}.fallbacks: unknown model "${fallback}"`);
     }
   }
   return result;

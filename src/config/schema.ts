@@ -46,7 +46,9 @@ const Model = Type.Object(
     context_window: Type.Optional(Type.Integer({ minimum: 1 })),
     fallbacks: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     aliases: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
-    thinking: Type.Optional(Type.Union([Type.Literal('level'), Type.Literal('budget'), Type.Literal('none')])),
+    thinking: Type.Optional(
+      Type.Union([Type.Literal('level'), Type.Literal('budget'), Type.Literal('none')]),
+    ),
   },
   { additionalProperties: false },
 );
@@ -65,7 +67,9 @@ export const ConfigFile = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    database: Type.Optional(Type.Object({ url: Type.Optional(Type.String()) }, { additionalProperties: false })),
+    database: Type.Optional(
+      Type.Object({ url: Type.Optional(Type.String()) }, { additionalProperties: false }),
+    ),
     redis: Type.Optional(Type.Object({ url: Type.Optional(Type.String()) }, { additionalProperties: false })),
     providers: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Provider)),
     models: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Model)),

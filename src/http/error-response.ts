@@ -1,6 +1,7 @@
 /** Turns any thrown value into the seed's error body and status, with the right headers. */
 import type { FastifyReply } from 'fastify';
 import { ERRORS, PorticoError, errorBody, type SeedErrorBody } from '../errors.ts';
+import { StoreError } from '../store/errors.ts';
 
 export function toPorticoError(error: unknown): PorticoError {
   if (error instanceof PorticoError) return error;
@@ -15,17 +16,53 @@ export function toPorticoError(error: unknown): PorticoError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new PorticoError('invalid_request', { message: 'Content-Length does not match the body' });
     case 'FST_ERR_VALIDATION': {
-      const first = (error as { validation?: Array<{ instancePath?: string; params?: { missingProperty?: string } }> })
-        .validation?.[0];
+      const first = (
+        error as { validation?: Array<{ instancePath?: string; params?: { missingProperty?: string } }> }
+      ).validation?.[0];
       const path = (first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
-      const param = first?.params?.missingProperty ? (path ? `${path}.` : '') + first.params.missingProperty : path;
-      return new PorticoError('invalid_request', { message: fastifyError.message, param: param || undefined });
+      const param = first?.params?.missingProperty
+        ? (path ? `${path}.` : '') + first.params.missingProperty
+        : path;
+      return new PorticoError('invalid_request', {
+        message: fastifyError.message,
+        param: param || undefined,
+      });
     }
+  }
+  if (error instanceof StoreError) {
+    switch (error.code) {
+      case 'idempotency_key_reused':
+        return new PorticoError('idempotency_mismatch', { message: error.message });
+      case 'account_not_found':
+        return new PorticoError('resource_not_found', { message: error.message });
+      case 'insufficient_balance':
+      case 'invalid_amount':
+        return new PorticoError('invalid_request', { message: error.message, param: 'amount_usd' });
+      default:
+        return new PorticoError('internal', { cause: error });
+    }
+  }
+  // The database is unreachable or locked past its busy timeout: fail closed, retryable.
+  const code = fastifyError?.code ?? '';
+  if (
+    code.startsWith('SQLITE_BUSY') ||
+    code.startsWith('SQLITE_CANTOPEN') ||
+    code === 'ECONNREFUSED' ||
+    code === '57P01' ||
+    code === 'ETIMEDOUT'
+  ) {
+    return new PorticoError('service_unavailable', {
+      message: 'The database is unavailable',
+      retryAfterSeconds: 5,
+      cause: error,
+    });
   }
   const status = fastifyError?.statusCode;
   if (status === 413) return new PorticoError('body_too_large');
   if (status !== undefined && status >= 400 && status < 500) {
-    return new PorticoError('invalid_request', { message: fastifyError?.message ?? ERRORS.invalid_request.message });
+    return new PorticoError('invalid_request', {
+      message: fastifyError?.message ?? ERRORS.invalid_request.message,
+    });
   }
   return new PorticoError('internal', { cause: error });
 }

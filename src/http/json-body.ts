@@ -17,7 +17,8 @@ function depthExceeds(value: unknown, limit: number): boolean {
     if (current === null || typeof current !== 'object') continue;
     if (depth >= limit) return true;
     const children = Array.isArray(current) ? current : Object.values(current);
-    for (const child of children) if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1 });
+    for (const child of children)
+      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1 });
   }
   return false;
 }
@@ -54,10 +55,14 @@ export function parseJsonBody(buffer: Buffer): unknown {
     throw new PorticoError('invalid_json', { message: `The request body is not valid JSON: ${reason}` });
   }
   if (depthExceeds(value, MAX_JSON_DEPTH)) {
-    throw new PorticoError('invalid_request', { message: `The request body is nested deeper than ${MAX_JSON_DEPTH} levels` });
+    throw new PorticoError('invalid_request', {
+      message: `The request body is nested deeper than ${MAX_JSON_DEPTH} levels`,
+    });
   }
   if (LONE_SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(value)) {
-    throw new PorticoError('invalid_request', { message: 'The request body contains a lone UTF-16 surrogate' });
+    throw new PorticoError('invalid_request', {
+      message: 'The request body contains a lone UTF-16 surrogate',
+    });
   }
   return value;
 }

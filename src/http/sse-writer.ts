@@ -46,6 +46,8 @@ export class KeepAliveTicker {
 
 export class SseWriter {
   lastWriteAt = Date.now();
+  /** When set, every event written is kept (for Idempotency-Key replays). */
+  transcript: string[] | undefined;
   readonly #response: ServerResponse;
   readonly #ticker: KeepAliveTicker;
   #ended = false;
@@ -71,7 +73,9 @@ export class SseWriter {
   async data(json: string): Promise<void> {
     if (this.closed) return;
     this.lastWriteAt = Date.now();
-    if (!this.#response.write(`data: ${json}\n\n`)) {
+    const event = `data: ${json}\n\n`;
+    this.transcript?.push(event);
+    if (!this.#response.write(event)) {
       await Promise.race([once(this.#response, 'drain'), once(this.#response, 'close')]);
     }
   }

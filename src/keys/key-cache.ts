@@ -36,7 +36,8 @@ export class KeyCache {
   lookup(hash: string): ApiKeyRecord | undefined | Promise<ApiKeyRecord | undefined> {
     const entry = this.#entries.get(hash);
     const now = Date.now();
-    if (entry && now - entry.checkedAt < (entry.record ? this.#ttlMs : this.#negativeTtlMs)) return entry.record;
+    if (entry && now - entry.checkedAt < (entry.record ? this.#ttlMs : this.#negativeTtlMs))
+      return entry.record;
     return this.#refresh(hash);
   }
 

@@ -83,7 +83,9 @@ const UserMessage = Type.Object({
 
 const AssistantMessage = Type.Object({
   role: Type.Literal('assistant'),
-  content: Type.Optional(Nullable(Type.Union([Type.String(), Type.Array(Type.Union([TextPart, RefusalPart]))]))),
+  content: Type.Optional(
+    Nullable(Type.Union([Type.String(), Type.Array(Type.Union([TextPart, RefusalPart]))])),
+  ),
   name: Type.Optional(Type.String()),
   refusal: Type.Optional(Nullable(Type.String())),
   tool_calls: Type.Optional(Type.Array(ToolCall)),
@@ -113,7 +115,10 @@ export const ToolChoice = Type.Union([
   Type.Literal('none'),
   Type.Literal('auto'),
   Type.Literal('required'),
-  Type.Object({ type: Type.Literal('function'), function: Type.Object({ name: Type.String({ minLength: 1 }) }) }),
+  Type.Object({
+    type: Type.Literal('function'),
+    function: Type.Object({ name: Type.String({ minLength: 1 }) }),
+  }),
 ]);
 
 export const ResponseFormat = Type.Union([
@@ -160,7 +165,9 @@ export const ChatCompletionRequest = Type.Object({
   top_logprobs: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 20 }))),
   reasoning_effort: Type.Optional(Nullable(ReasoningEffort)),
   user: Type.Optional(Type.String({ maxLength: 256 })),
-  metadata: Type.Optional(Nullable(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 })))),
+  metadata: Type.Optional(
+    Nullable(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }))),
+  ),
   stream: Type.Optional(Nullable(Type.Boolean())),
   stream_options: Type.Optional(
     Nullable(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
@@ -170,7 +177,9 @@ export const ChatCompletionRequest = Type.Object({
    * cached_content, thinking_config}`). The `openai` SDK merges `extra_body` into the top level, so the
    * namespace may also arrive as a top-level `google` object.
    */
-  extra_body: Type.Optional(Type.Object({ google: Type.Optional(Type.Record(Type.String(), Type.Unknown())) })),
+  extra_body: Type.Optional(
+    Type.Object({ google: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
+  ),
   google: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
@@ -184,4 +193,6 @@ export type ResponseFormat = Static<typeof ResponseFormat>;
 export type ReasoningEffort = Static<typeof ReasoningEffort>;
 
 /** The top-level fields Portico knows; anything else is dropped before translation. */
-export const KNOWN_REQUEST_FIELDS: ReadonlySet<string> = new Set(Object.keys(ChatCompletionRequest.properties));
+export const KNOWN_REQUEST_FIELDS: ReadonlySet<string> = new Set(
+  Object.keys(ChatCompletionRequest.properties),
+);

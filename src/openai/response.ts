@@ -28,11 +28,21 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  prompt_tokens_details: { cached_tokens: number; text_tokens: number; audio_tokens: number; image_tokens: number };
+  prompt_tokens_details: {
+    cached_tokens: number;
+    text_tokens: number;
+    audio_tokens: number;
+    image_tokens: number;
+  };
   completion_tokens_details: { text_tokens: number; audio_tokens: number; reasoning_tokens: number };
   input_tokens: number;
   output_tokens: number;
-  input_tokens_details: { cached_tokens: number; text_tokens: number; audio_tokens: number; image_tokens: number } | null;
+  input_tokens_details: {
+    cached_tokens: number;
+    text_tokens: number;
+    audio_tokens: number;
+    image_tokens: number;
+  } | null;
   /** Cost of the request in USD, as OpenRouter reports it (set by billing). */
   cost?: number;
 }

@@ -8,7 +8,9 @@ import { hashKey } from '../keys/api-keys.ts';
 import type { ApiKeyRecord } from '../store/types.ts';
 import type { ChatContext } from './context.ts';
 
-export function extractApiKey(headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined {
+export function extractApiKey(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): string | undefined {
   const authorization = headers.authorization;
   if (typeof authorization === 'string') {
     const space = authorization.indexOf(' ');

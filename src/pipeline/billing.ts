@@ -29,7 +29,11 @@ export interface SettleOutcome {
   errorCode?: string | null;
 }
 
-export async function reserveCredits(context: ChatContext, target: AttemptTarget, attempt: number): Promise<AttemptRecord> {
+export async function reserveCredits(
+  context: ChatContext,
+  target: AttemptTarget,
+  attempt: number,
+): Promise<AttemptRecord> {
   const { services, key, body } = context;
   if (!key || !body) throw new Error('reserveCredits before authentication');
   const account = await services.store.getAccount(key.accountId);

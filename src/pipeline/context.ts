@@ -18,6 +18,10 @@ export interface ChatContext {
   ticket?: AdmissionTicket;
   /** Headers every response of this request carries (rate-limit state). */
   responseHeaders: Record<string, string>;
+  /** Set when the request carries a fresh Idempotency-Key this request now owns. */
+  idempotency?: { scope: string; key: string };
+  /** Set when an Idempotency-Key already completed: the stored answer to replay. */
+  replay?: { status: number; body: string };
   /** Prompt tokens bounded from above, computed once at admission. */
   promptUpperBound?: number;
 }

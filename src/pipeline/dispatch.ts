@@ -71,7 +71,14 @@ async function failAttempt(
     errorCode: error.kind === 'status' ? `upstream_${error.upstreamStatus ?? 0}` : `upstream_${error.kind}`,
   });
   context.services.logger.warn(
-    { requestId: context.requestId, attempt: record.attempt, deployment: record.target.label, kind: error.kind, status: error.upstreamStatus, detail: error.message },
+    {
+      requestId: context.requestId,
+      attempt: record.attempt,
+      deployment: record.target.label,
+      kind: error.kind,
+      status: error.upstreamStatus,
+      detail: error.message,
+    },
     'upstream attempt failed',
   );
   if (signal.aborted) throw new ClientGoneError();
@@ -86,14 +93,19 @@ export interface CompletedAttempt {
   record: AttemptRecord;
 }
 
-export async function dispatchCompletion(context: ChatContext, signal: AbortSignal): Promise<CompletedAttempt> {
+export async function dispatchCompletion(
+  context: ChatContext,
+  signal: AbortSignal,
+): Promise<CompletedAttempt> {
   const targets = targetsFor(context);
   let lastError: UpstreamError | undefined;
   for (let index = 0; index < targets.length; index++) {
     const target = targets[index] as AttemptTarget;
     const record = await reserveCredits(context, target, index + 1);
     try {
-      const result = await context.services.providers.get(target.deployment.provider).complete(providerInput(context, record, signal));
+      const result = await context.services.providers
+        .get(target.deployment.provider)
+        .complete(providerInput(context, record, signal));
       return { result, record };
     } catch (error) {
       lastError = asUpstreamError(error, signal);
@@ -120,19 +132,29 @@ export async function dispatchStream(context: ChatContext, signal: AbortSignal):
     const record = await reserveCredits(context, target, index + 1);
     const buffered: StreamEvent[] = [];
     try {
-      const events = await context.services.providers.get(target.deployment.provider).stream(providerInput(context, record, signal));
+      const events = await context.services.providers
+        .get(target.deployment.provider)
+        .stream(providerInput(context, record, signal));
       const iterator = events[Symbol.asyncIterator]();
       // The first chunk decides: pull until real content (or the end) before committing to a 200.
       while (true) {
         const next = await iterator.next();
         if (next.done) return { record, buffered, iterator, done: true };
         buffered.push(next.value);
-        if (next.value.type === 'choices' && hasContent(next.value.choices)) return { record, buffered, iterator, done: false };
+        if (next.value.type === 'choices' && hasContent(next.value.choices))
+          return { record, buffered, iterator, done: false };
       }
     } catch (error) {
       lastError = asUpstreamError(error, signal);
       const reported = buffered.findLast((event) => event.type === 'usage');
-      await failAttempt(context, record, lastError, signal, true, reported?.type === 'usage' ? reported.counts : undefined);
+      await failAttempt(
+        context,
+        record,
+        lastError,
+        signal,
+        true,
+        reported?.type === 'usage' ? reported.counts : undefined,
+      );
       if (!lastError.unbilled && lastError.kind !== 'protocol') break;
     }
   }
@@ -151,5 +173,9 @@ function hasContent(choices: ChunkChoice[]): boolean {
 }
 
 function noTargets(): UpstreamError {
-  return new UpstreamError({ kind: 'connect', code: 'upstream_failed', message: 'the model has no usable deployment' });
+  return new UpstreamError({
+    kind: 'connect',
+    code: 'upstream_failed',
+    message: 'the model has no usable deployment',
+  });
 }

@@ -14,17 +14,23 @@ export function estimatePromptTokens(request: ChatCompletionRequest): number {
     const content = message.content;
     if (typeof content === 'string') chars += content.length;
     else if (Array.isArray(content)) {
-      for (const part of content) chars += 'text' in part ? part.text.length : 'refusal' in part ? part.refusal.length : 256;
+      for (const part of content)
+        chars += 'text' in part ? part.text.length : 'refusal' in part ? part.refusal.length : 256;
     }
     if (message.role === 'assistant' && message.tool_calls) {
-      for (const call of message.tool_calls) chars += call.function.arguments.length + call.function.name.length;
+      for (const call of message.tool_calls)
+        chars += call.function.arguments.length + call.function.name.length;
     }
     chars += 4;
   }
   return Math.ceil(chars / CHARS_PER_TOKEN);
 }
 
-export function estimateCounts(promptTokens: number, completionChars: number, reasoningChars = 0): TokenCounts {
+export function estimateCounts(
+  promptTokens: number,
+  completionChars: number,
+  reasoningChars = 0,
+): TokenCounts {
   const counts = emptyTokenCounts();
   const reasoning = Math.ceil(reasoningChars / CHARS_PER_TOKEN);
   const text = Math.ceil(completionChars / CHARS_PER_TOKEN);

@@ -7,11 +7,13 @@ import type { Stage } from './context.ts';
 import { rateLimit } from './rate-limit.ts';
 import { authorizeModel, resolveModel } from './resolve-model.ts';
 import { validateRequest } from './validate-request.ts';
+import { checkIdempotency } from './idempotency.ts';
 
 export const ADMISSION_STAGES: readonly Stage[] = Object.freeze([
   authenticate,
   validateRequest,
   resolveModel,
   authorizeModel,
+  checkIdempotency,
   rateLimit,
 ]);

@@ -12,7 +12,7 @@ const DEFAULT_OUTPUT_ESTIMATE = 1024;
 
 export async function rateLimit(context: ChatContext): Promise<void> {
   const { key, body, model } = context;
-  if (!key || !body || !model) return;
+  if (!key || !body || !model || context.replay) return;
   const promptUpperBound = estimatePromptTokensUpperBound(body);
   context.promptUpperBound = promptUpperBound;
   if (key.rpm === null && key.tpm === null && key.maxConcurrency === null) return;

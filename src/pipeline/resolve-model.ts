@@ -8,7 +8,10 @@ import { PorticoError } from '../errors.ts';
 import type { ApiKeyRecord } from '../store/types.ts';
 import type { ChatContext } from './context.ts';
 
-export function findModel(models: Readonly<Record<string, ResolvedModel>>, name: string): ResolvedModel | undefined {
+export function findModel(
+  models: Readonly<Record<string, ResolvedModel>>,
+  name: string,
+): ResolvedModel | undefined {
   if (Object.hasOwn(models, name)) return models[name];
   for (const model of Object.values(models)) if (model.aliases.includes(name)) return model;
   return undefined;
@@ -18,7 +21,10 @@ export function keyAllows(key: ApiKeyRecord, model: ResolvedModel): boolean {
   return key.models === null || key.models.includes(model.name);
 }
 
-export function allowedModels(models: Readonly<Record<string, ResolvedModel>>, key: ApiKeyRecord): ResolvedModel[] {
+export function allowedModels(
+  models: Readonly<Record<string, ResolvedModel>>,
+  key: ApiKeyRecord,
+): ResolvedModel[] {
   return Object.values(models).filter((model) => keyAllows(key, model));
 }
 
@@ -29,7 +35,11 @@ function editDistance(a: string, b: string): number {
     previous[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const above = previous[j] as number;
-      previous[j] = Math.min(above + 1, (previous[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous[j] = Math.min(
+        above + 1,
+        (previous[j - 1] as number) + 1,
+        diagonal + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
       diagonal = above;
     }
   }

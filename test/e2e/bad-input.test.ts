@@ -15,11 +15,20 @@ before(async () => {
 });
 after(async () => gateway.close());
 
-function post(body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
+function post(
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const url = new URL(`${gateway.url}/v1/chat/completions`);
     const request = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -39,11 +48,17 @@ function post(body: string | Buffer, headers: Record<string, string> = {}): Prom
 }
 
 async function stillServing(): Promise<void> {
-  const response = await post(JSON.stringify({ model: 'sim-openai', messages: [{ role: 'user', content: 'still there?' }] }));
+  const response = await post(
+    JSON.stringify({ model: 'sim-openai', messages: [{ role: 'user', content: 'still there?' }] }),
+  );
   assert.equal(response.status, 200);
 }
 
-function assertSeedError(response: { status: number; body: any }, status: number, type = 'invalid_request_error'): void {
+function assertSeedError(
+  response: { status: number; body: any },
+  status: number,
+  type = 'invalid_request_error',
+): void {
   assert.equal(response.status, status, JSON.stringify(response.body));
   assert.equal(response.body.error.code, status);
   assert.equal(response.body.error.type, type);
@@ -66,13 +81,19 @@ test('wrong types name the param', async () => {
   for (const [body, param] of cases) {
     const response = await post(JSON.stringify(body));
     assertSeedError(response, 400);
-    assert.ok(String(response.body.error.param).startsWith(param), `${param}: ${JSON.stringify(response.body)}`);
+    assert.ok(
+      String(response.body.error.param).startsWith(param),
+      `${param}: ${JSON.stringify(response.body)}`,
+    );
   }
   await stillServing();
 });
 
 test('a 20 MB body is a 413', async () => {
-  const big = JSON.stringify({ model: 'sim-openai', messages: [{ role: 'user', content: 'x'.repeat(20 * 1024 * 1024) }] });
+  const big = JSON.stringify({
+    model: 'sim-openai',
+    messages: [{ role: 'user', content: 'x'.repeat(20 * 1024 * 1024) }],
+  });
   const response = await post(big).catch((error: NodeJS.ErrnoException) => {
     // The server may answer 413 and close before the whole body was written.
     if (error.code === 'EPIPE' || error.code === 'ECONNRESET') return undefined;
@@ -83,14 +104,22 @@ test('a 20 MB body is a 413', async () => {
 });
 
 test('deeply nested JSON', async () => {
-  const deep = '{"model":"sim-openai","messages":[{"role":"user","content":"x"}],"metadata":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}';
+  const deep =
+    '{"model":"sim-openai","messages":[{"role":"user","content":"x"}],"metadata":' +
+    '['.repeat(100_000) +
+    ']'.repeat(100_000) +
+    '}';
   const response = await post(deep);
   assertSeedError(response, 400);
   await stillServing();
 });
 
 test('invalid UTF-8 and lone surrogates', async () => {
-  const invalid = Buffer.concat([Buffer.from('{"model":"sim-openai","messages":[{"role":"user","content":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}')]);
+  const invalid = Buffer.concat([
+    Buffer.from('{"model":"sim-openai","messages":[{"role":"user","content":"'),
+    Buffer.from([0xc3, 0x28]),
+    Buffer.from('"}]}'),
+  ]);
   assertSeedError(await post(invalid), 400);
   assertSeedError(await post('{"model":"sim-openai","messages":[{"role":"user","content":"\\ud800"}]}'), 400);
   await stillServing();
@@ -106,7 +135,13 @@ test('another content type is refused in the seed format', async () => {
 test('unknown fields are never forwarded upstream', async () => {
   gateway.simulator.resetAttempts();
   const response = await post(
-    JSON.stringify({ model: 'sim-openai', messages: [{ role: 'user', content: 'x' }], api_base: 'http://evil', extra_headers: { a: 'b' }, user: 'u1' }),
+    JSON.stringify({
+      model: 'sim-openai',
+      messages: [{ role: 'user', content: 'x' }],
+      api_base: 'http://evil',
+      extra_headers: { a: 'b' },
+      user: 'u1',
+    }),
   );
   assert.equal(response.status, 200);
   const attempt = gateway.simulator.attempts.at(-1);

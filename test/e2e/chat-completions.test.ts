@@ -40,7 +40,11 @@ describe('non-streaming', () => {
       assert.equal(data.choices[0]?.finish_reason, 'stop');
       const usage = data.usage as any;
       assert.ok(usage.prompt_tokens > 0 && usage.completion_tokens > 0);
-      assert.equal(usage.total_tokens >= usage.prompt_tokens + usage.completion_tokens - usage.completion_tokens_details.reasoning_tokens, true);
+      assert.equal(
+        usage.total_tokens >=
+          usage.prompt_tokens + usage.completion_tokens - usage.completion_tokens_details.reasoning_tokens,
+        true,
+      );
       for (const field of ['cached_tokens', 'text_tokens', 'audio_tokens', 'image_tokens']) {
         assert.equal(typeof usage.prompt_tokens_details[field], 'number', field);
       }
@@ -59,7 +63,14 @@ describe('non-streaming', () => {
   test('ids are unique and time-ordered', async () => {
     const ids: string[] = [];
     for (let index = 0; index < 5; index++) {
-      ids.push((await client.chat.completions.create({ model: 'sim-openai', messages: [{ role: 'user', content: `n${index}` }] })).id);
+      ids.push(
+        (
+          await client.chat.completions.create({
+            model: 'sim-openai',
+            messages: [{ role: 'user', content: `n${index}` }],
+          })
+        ).id,
+      );
     }
     assert.equal(new Set(ids).size, ids.length);
     assert.deepEqual([...ids].sort(), ids);
@@ -108,7 +119,11 @@ describe('streaming', () => {
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'gemini-3.5-flash', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+      body: JSON.stringify({
+        model: 'gemini-3.5-flash',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      }),
     });
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
@@ -158,9 +173,18 @@ describe('tools', () => {
 });
 
 describe('errors surface as the SDK error classes with the seed body', () => {
-  async function expectError(promise: Promise<unknown>, errorClass: new (...args: any[]) => Error, status: number, type: string) {
+  async function expectError(
+    promise: Promise<unknown>,
+    errorClass: new (...args: any[]) => Error,
+    status: number,
+    type: string,
+  ) {
     await assert.rejects(promise, (error: any) => {
-      assert.equal(error instanceof errorClass, true, `${error?.constructor?.name} is not ${errorClass.name}`);
+      assert.equal(
+        error instanceof errorClass,
+        true,
+        `${error?.constructor?.name} is not ${errorClass.name}`,
+      );
       assert.equal(error.status, status);
       assert.equal(error.error?.type ?? error.type, type);
       if (validators) assert.equal(validators.error({ error: error.error }), undefined);
@@ -170,7 +194,10 @@ describe('errors surface as the SDK error classes with the seed body', () => {
 
   test('401 for an unknown key', async () => {
     await expectError(
-      sdk('sk-port-unknown').chat.completions.create({ model: 'sim-openai', messages: [{ role: 'user', content: 'x' }] }),
+      sdk('sk-port-unknown').chat.completions.create({
+        model: 'sim-openai',
+        messages: [{ role: 'user', content: 'x' }],
+      }),
       OpenAI.AuthenticationError,
       401,
       'authentication_error',
@@ -181,22 +208,32 @@ describe('errors surface as the SDK error classes with the seed body', () => {
     const limited = await gateway.account(1, { models: ['sim-openai'] });
     const other = sdk(limited.key);
     await expectError(
-      other.chat.completions.create({ model: 'gemini-3.5-flash', messages: [{ role: 'user', content: 'x' }] }),
+      other.chat.completions.create({
+        model: 'gemini-3.5-flash',
+        messages: [{ role: 'user', content: 'x' }],
+      }),
       OpenAI.PermissionDeniedError,
       403,
       'permission_error',
     );
-    await assert.rejects(other.chat.completions.create({ model: 'sim-openai-x', messages: [{ role: 'user', content: 'x' }] }), (error: any) => {
-      assert.equal(error instanceof OpenAI.NotFoundError, true);
-      assert.equal(error.error.param, 'model');
-      assert.equal(error.error.fallback_suggestion, 'sim-openai');
-      return true;
-    });
+    await assert.rejects(
+      other.chat.completions.create({ model: 'sim-openai-x', messages: [{ role: 'user', content: 'x' }] }),
+      (error: any) => {
+        assert.equal(error instanceof OpenAI.NotFoundError, true);
+        assert.equal(error.error.param, 'model');
+        assert.equal(error.error.fallback_suggestion, 'sim-openai');
+        return true;
+      },
+    );
   });
 
   test('400 names the param for a wrong type', async () => {
     await assert.rejects(
-      client.chat.completions.create({ model: 'sim-openai', messages: [{ role: 'user', content: 'x' }], temperature: 7 }),
+      client.chat.completions.create({
+        model: 'sim-openai',
+        messages: [{ role: 'user', content: 'x' }],
+        temperature: 7,
+      }),
       (error: any) => {
         assert.equal(error instanceof OpenAI.BadRequestError, true);
         assert.equal(error.error.param, 'temperature');
@@ -209,7 +246,10 @@ describe('errors surface as the SDK error classes with the seed body', () => {
   test('402 when the account cannot pay', async () => {
     const poor = await gateway.account(0);
     await assert.rejects(
-      sdk(poor.key).chat.completions.create({ model: 'sim-openai', messages: [{ role: 'user', content: 'x' }] }),
+      sdk(poor.key).chat.completions.create({
+        model: 'sim-openai',
+        messages: [{ role: 'user', content: 'x' }],
+      }),
       (error: any) => {
         assert.equal(error.status, 402);
         assert.equal(error.error.type, 'insufficient_quota_error');
@@ -228,7 +268,10 @@ describe('errors surface as the SDK error classes with the seed body', () => {
     for (const model of ['sim-openai', 'gemini-3.5-flash']) {
       for (const [fault, errorClass, status, type] of cases) {
         await assert.rejects(
-          client.chat.completions.create({ model, messages: [{ role: 'user', content: `x [[sim:${fault}]]` }] }),
+          client.chat.completions.create({
+            model,
+            messages: [{ role: 'user', content: `x [[sim:${fault}]]` }],
+          }),
           (error: any) => {
             assert.equal(error instanceof errorClass, true, `${model} ${fault}: ${error?.constructor?.name}`);
             assert.equal(error.status, status, `${model} ${fault}`);
@@ -245,25 +288,35 @@ describe('errors surface as the SDK error classes with the seed body', () => {
   test('429 from the key rate limit carries Retry-After and x-ratelimit headers', async () => {
     const limited = await gateway.account(5, { rpm: 2 });
     const other = sdk(limited.key);
-    const ok = await other.chat.completions.create({ model: 'sim-openai', messages: [{ role: 'user', content: 'x' }] }).withResponse();
+    const ok = await other.chat.completions
+      .create({ model: 'sim-openai', messages: [{ role: 'user', content: 'x' }] })
+      .withResponse();
     assert.ok(ok.response.headers.get('x-ratelimit-limit-requests'));
     await other.chat.completions.create({ model: 'sim-openai', messages: [{ role: 'user', content: 'x' }] });
-    await assert.rejects(other.chat.completions.create({ model: 'sim-openai', messages: [{ role: 'user', content: 'x' }] }), (error: any) => {
-      assert.equal(error instanceof OpenAI.RateLimitError, true);
-      assert.ok(Number(error.headers.get('retry-after')) >= 1);
-      assert.equal(error.error.type, 'rate_limit_error');
-      return true;
-    });
+    await assert.rejects(
+      other.chat.completions.create({ model: 'sim-openai', messages: [{ role: 'user', content: 'x' }] }),
+      (error: any) => {
+        assert.equal(error instanceof OpenAI.RateLimitError, true);
+        assert.ok(Number(error.headers.get('retry-after')) >= 1);
+        assert.equal(error.error.type, 'rate_limit_error');
+        return true;
+      },
+    );
   });
 });
 
 test('GET /v1/models lists only the models the key may use; /v1/key shows limits and balance', async () => {
   const limited = await gateway.account(3, { models: ['gemini-3.5-flash'], rpm: 100 });
   const models = await sdk(limited.key).models.list();
-  assert.deepEqual(models.data.map((model) => model.id), ['gemini-3.5-flash']);
+  assert.deepEqual(
+    models.data.map((model) => model.id),
+    ['gemini-3.5-flash'],
+  );
   const one = await sdk(limited.key).models.retrieve('gemini-3.5-flash');
   assert.equal(one.id, 'gemini-3.5-flash');
-  const response = await fetch(`${gateway.url}/v1/key`, { headers: { authorization: `Bearer ${limited.key}` } });
+  const response = await fetch(`${gateway.url}/v1/key`, {
+    headers: { authorization: `Bearer ${limited.key}` },
+  });
   const body = (await response.json()) as any;
   assert.equal(body.limits.rpm, 100);
   assert.equal(body.balance_usd, 3);
@@ -277,7 +330,10 @@ test('keys are accepted from x-api-key and x-goog-api-key too', async () => {
 });
 
 test('no key, client or upstream, ever reaches the log', async () => {
-  await client.chat.completions.create({ model: 'sim-openai', messages: [{ role: 'user', content: 'log me' }] });
+  await client.chat.completions.create({
+    model: 'sim-openai',
+    messages: [{ role: 'user', content: 'log me' }],
+  });
   await client.chat.completions
     .create({ model: 'gemini-3.5-flash', messages: [{ role: 'user', content: 'x [[sim:status=500]]' }] })
     .catch(() => undefined);

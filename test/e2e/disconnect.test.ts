@@ -52,7 +52,9 @@ for (const model of ['sim-openai', 'gemini-3.5-flash']) {
     }
     assert.equal(account.held_micros, 0);
     const usage = (await gateway.admin('GET', `/admin/usage?account_id=${accountId}`)).body.data;
-    const row = usage.find((entry: any) => entry.model === model && entry.terminal_state === 'client_disconnected');
+    const row = usage.find(
+      (entry: any) => entry.model === model && entry.terminal_state === 'client_disconnected',
+    );
     assert.ok(row, 'a client_disconnected ledger row');
     assert.ok(row.completion_tokens > 0, 'delivered tokens are billed');
   });

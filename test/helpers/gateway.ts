@@ -19,8 +19,16 @@ export interface Gateway {
   services: Services;
   simulator: Simulator;
   logs: string[];
-  admin(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
-  account(creditsUsd: number, key?: Record<string, unknown>): Promise<{ accountId: string; key: string; keyId: string }>;
+  admin(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any }>;
+  account(
+    creditsUsd: number,
+    key?: Record<string, unknown>,
+  ): Promise<{ accountId: string; key: string; keyId: string }>;
   close(): Promise<void>;
 }
 
@@ -70,7 +78,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const admin: Gateway['admin'] = async (method, path, body, headers = {}) => {
     const response = await fetch(url + path, {
       method,
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        authorization: `Bearer ${ADMIN_KEY}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await response.text();

@@ -11,7 +11,9 @@ export const SEED_FILE = new URL('seed/000_5d057ed7fec7d75a.txt', SHARED_DIR);
 export const FIXTURES_DIR = new URL('fixtures/gemini/', SHARED_DIR);
 
 export const seedSkip: string | false = existsSync(SEED_FILE) ? false : 'the seed (../shared/seed) is absent';
-export const fixturesSkip: string | false = existsSync(FIXTURES_DIR) ? false : 'the fixtures (../shared/fixtures) are absent';
+export const fixturesSkip: string | false = existsSync(FIXTURES_DIR)
+  ? false
+  : 'the fixtures (../shared/fixtures) are absent';
 
 export type Validator = (value: unknown) => string | undefined;
 

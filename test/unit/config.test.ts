@@ -32,7 +32,9 @@ test('GEMINI_API_KEY sends the same models to Google', () => {
   assert.equal(config.usesSimulator, false);
   assert.equal(config.providers.google?.baseUrl, 'https://generativelanguage.googleapis.com/v1beta');
   assert.equal(config.models['gemini-3.5-flash']?.simulated, false);
-  assert.deepEqual(config.models['gemini-3.5-flash']?.deployments, [{ provider: 'google', model: 'gemini-3.5-flash', weight: 1 }]);
+  assert.deepEqual(config.models['gemini-3.5-flash']?.deployments, [
+    { provider: 'google', model: 'gemini-3.5-flash', weight: 1 },
+  ]);
 });
 
 test('${VAR} and ${VAR:-default} references resolve; environment overrides the file', () => {
@@ -55,9 +57,15 @@ models:
 });
 
 test('fails fast, naming the problem', () => {
-  withFile('providers:\n  local: { type: openai, base_url: "http://x/v1", api_key: "${MISSING_KEY}" }\n', (path) => {
-    assert.throws(() => loadConfig({ path, env: {} }), (error: Error) => error instanceof ConfigError && /MISSING_KEY/.test(error.message));
-  });
+  withFile(
+    'providers:\n  local: { type: openai, base_url: "http://x/v1", api_key: "${MISSING_KEY}" }\n',
+    (path) => {
+      assert.throws(
+        () => loadConfig({ path, env: {} }),
+        (error: Error) => error instanceof ConfigError && /MISSING_KEY/.test(error.message),
+      );
+    },
+  );
   withFile('server: { port: "eighty" }\n', (path) => {
     assert.throws(() => loadConfig({ path, env: {} }), /server\.port/);
   });
@@ -70,7 +78,14 @@ test('fails fast, naming the problem', () => {
   assert.throws(() => loadConfig({ path: '/nonexistent/portico.yaml', env: {} }), /does not exist/);
   assert.throws(() => loadConfig({ file: {}, env: { PORTICO_PORT: 'abc' } }), /PORTICO_PORT/);
   assert.throws(
-    () => loadConfig({ file: { providers: { p: { type: 'openai', base_url: 'http://x' } }, models: { m: { deployments: [{ provider: 'nope' }], pricing: { input: 1, output: 1 } } } }, env: {} }),
+    () =>
+      loadConfig({
+        file: {
+          providers: { p: { type: 'openai', base_url: 'http://x' } },
+          models: { m: { deployments: [{ provider: 'nope' }], pricing: { input: 1, output: 1 } } },
+        },
+        env: {},
+      }),
     /unknown provider/,
   );
 });

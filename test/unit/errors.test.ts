@@ -16,7 +16,11 @@ function documentedRows(): Map<string, DocRow> {
   for (const line of table.split('\n')) {
     const match = /^\| `([a-z_]+)` \| (\d{3}) \| `([a-z_]+)` \|([^|]*)\|/.exec(line);
     if (match) {
-      rows.set(match[1] as string, { status: Number(match[2]), type: match[3] as string, suggestion: (match[4] as string).trim() });
+      rows.set(match[1] as string, {
+        status: Number(match[2]),
+        type: match[3] as string,
+        suggestion: (match[4] as string).trim(),
+      });
     }
   }
   return rows;

@@ -24,7 +24,10 @@ test('validation names the offending param', () => {
   assert.equal(paramOf({ messages: base.messages }), 'model');
   assert.equal(paramOf({ ...base, temperature: 3 }), 'temperature');
   assert.equal(paramOf({ ...base, top_p: -1 }), 'top_p');
-  assert.equal(paramOf({ ...base, stream_options: { include_usage: 'yes' } }), 'stream_options.include_usage');
+  assert.equal(
+    paramOf({ ...base, stream_options: { include_usage: 'yes' } }),
+    'stream_options.include_usage',
+  );
   assert.ok(paramOf({ ...base, messages: [{ role: 'user', content: 5 }] })?.startsWith('messages[0]'));
   assert.ok(paramOf({ ...base, messages: [{ role: 'wizard', content: 'x' }] })?.startsWith('messages[0]'));
   assert.equal(paramOf({ ...base, tool_choice: 'sometimes' }), 'tool_choice');
@@ -46,13 +49,20 @@ test('every OpenAI request field is accepted, unknown ones dropped', () => {
           { type: 'file', file: { file_data: 'data:application/pdf;base64,AAAA', filename: 'a.pdf' } },
         ],
       },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+      },
       { role: 'tool', tool_call_id: 'c1', content: 'ok' },
     ],
     tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' }, strict: true } }],
     tool_choice: { type: 'function', function: { name: 'f' } },
     parallel_tool_calls: true,
-    response_format: { type: 'json_schema', json_schema: { name: 's', schema: { type: 'object' }, strict: true } },
+    response_format: {
+      type: 'json_schema',
+      json_schema: { name: 's', schema: { type: 'object' }, strict: true },
+    },
     temperature: 1,
     top_p: 0.5,
     n: 2,
@@ -95,10 +105,17 @@ test('did-you-mean picks the closest allowed model', () => {
 
 test('weighted order prefers heavier deployments and drops weight 0', () => {
   let seed = 1;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const counts = new Map<string, number>();
   for (let index = 0; index < 2000; index++) {
-    const first = weightedOrder([{ id: 'a', weight: 3 }, { id: 'b', weight: 1 }, { id: 'c', weight: 0 }], random);
+    const first = weightedOrder(
+      [
+        { id: 'a', weight: 3 },
+        { id: 'b', weight: 1 },
+        { id: 'c', weight: 0 },
+      ],
+      random,
+    );
     assert.equal(first.length, 2);
     counts.set(first[0]!.id, (counts.get(first[0]!.id) ?? 0) + 1);
   }
@@ -107,7 +124,10 @@ test('weighted order prefers heavier deployments and drops weight 0', () => {
 
 test('JSON bodies: invalid UTF-8, lone surrogates, deep nesting and empty bodies are 400s', () => {
   const expect400 = (buffer: Buffer) =>
-    assert.throws(() => parseJsonBody(buffer), (error: unknown) => error instanceof PorticoError && error.status === 400);
+    assert.throws(
+      () => parseJsonBody(buffer),
+      (error: unknown) => error instanceof PorticoError && error.status === 400,
+    );
   expect400(Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]));
   expect400(Buffer.from('{"a":"\\ud800"}'));
   expect400(Buffer.from('['.repeat(100) + ']'.repeat(100)));

@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSseData } from '../../src/providers/shared/sse-parser.ts';
-import { parseRetryAfter, sanitizeUpstreamMessage, upstreamStatusError } from '../../src/providers/shared/upstream-error.ts';
+import {
+  parseRetryAfter,
+  sanitizeUpstreamMessage,
+  upstreamStatusError,
+} from '../../src/providers/shared/upstream-error.ts';
 
 async function collect(pieces: Array<string | Buffer>): Promise<string[]> {
   async function* source() {
@@ -53,7 +57,9 @@ test('upstream status mapping', () => {
 });
 
 test('upstream messages lose URLs and keys before a client sees them', () => {
-  const message = sanitizeUpstreamMessage('failed at https://internal.example:8443/v1?key=AIzaSyA-1234567890abcdefghijkl with sk-abcdefghijklmnopqrstuvwxyz\r\nnext');
+  const message = sanitizeUpstreamMessage(
+    'failed at https://internal.example:8443/v1?key=AIzaSyA-1234567890abcdefghijkl with sk-abcdefghijklmnopqrstuvwxyz\r\nnext',
+  );
   assert.ok(!message.includes('internal.example'));
   assert.ok(!message.includes('AIza'));
   assert.ok(!message.includes('sk-abcdef'));

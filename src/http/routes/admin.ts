@@ -17,14 +17,21 @@ import { extractApiKey, isUsable } from '../../pipeline/authenticate.ts';
 import type { Services } from '../../services.ts';
 
 const AccountCreate = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 200 }), credits_usd: Type.Optional(Type.Number({ minimum: 0, maximum: 1e9 })) },
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    credits_usd: Type.Optional(Type.Number({ minimum: 0, maximum: 1e9 })),
+  },
   { additionalProperties: false },
 );
 const Credit = Type.Object(
-  { amount_usd: Type.Number({ minimum: -1e9, maximum: 1e9 }), note: Type.Optional(Type.String({ maxLength: 1000 })) },
+  {
+    amount_usd: Type.Number({ minimum: -1e9, maximum: 1e9 }),
+    note: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
   { additionalProperties: false },
 );
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
 const KeyFields = {
   name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
   models: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 }))),
@@ -33,7 +40,10 @@ const KeyFields = {
   max_concurrency: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
   expires_at: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
 };
-const KeyCreate = Type.Object({ account_id: Type.String({ minLength: 1 }), ...KeyFields }, { additionalProperties: false });
+const KeyCreate = Type.Object(
+  { account_id: Type.String({ minLength: 1 }), ...KeyFields },
+  { additionalProperties: false },
+);
 const KeyPatch = Type.Object(KeyFields, { additionalProperties: false });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 
@@ -51,19 +61,25 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       throw new PorticoError(isUsable(record) ? 'admin_forbidden' : 'authentication_failed');
     });
 
-    admin.post<{ Body: Static<typeof AccountCreate> }>('/admin/accounts', { schema: { body: AccountCreate } }, async (request, reply) => {
-      const account = await store.createAccount({
-        name: request.body.name,
-        creditsMicros: usdToMicros(request.body.credits_usd ?? 0),
-        actor: 'admin',
-      });
-      return reply.code(201).send(accountJson(account));
-    });
+    admin.post<{ Body: Static<typeof AccountCreate> }>(
+      '/admin/accounts',
+      { schema: { body: AccountCreate } },
+      async (request, reply) => {
+        const account = await store.createAccount({
+          name: request.body.name,
+          creditsMicros: usdToMicros(request.body.credits_usd ?? 0),
+          actor: 'admin',
+        });
+        return reply.code(201).send(accountJson(account));
+      },
+    );
 
     admin.get('/admin/accounts', async () => ({ data: (await store.listAccounts()).map(accountJson) }));
 
-    admin.get<{ Params: Static<typeof IdParams> }>('/admin/accounts/:id', { schema: { params: IdParams } }, async (request) =>
-      accountJson(await requireAccount(store, request.params.id)),
+    admin.get<{ Params: Static<typeof IdParams> }>(
+      '/admin/accounts/:id',
+      { schema: { params: IdParams } },
+      async (request) => accountJson(await requireAccount(store, request.params.id)),
     );
 
     admin.post<{ Params: Static<typeof IdParams>; Body: Static<typeof Credit> }>(
@@ -94,10 +110,14 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       },
     );
 
-    admin.post<{ Body: Static<typeof KeyCreate> }>('/admin/keys', { schema: { body: KeyCreate } }, async (request, reply) => {
-      const { key, record } = await createKey(store, request.body, known);
-      return reply.code(201).send({ ...keyJson(record), key });
-    });
+    admin.post<{ Body: Static<typeof KeyCreate> }>(
+      '/admin/keys',
+      { schema: { body: KeyCreate } },
+      async (request, reply) => {
+        const { key, record } = await createKey(store, request.body, known);
+        return reply.code(201).send({ ...keyJson(record), key });
+      },
+    );
 
     admin.get<{ Querystring: { account_id?: string } }>('/admin/keys', async (request) => ({
       data: (await store.listKeys(request.query.account_id || undefined)).map(keyJson),
@@ -113,12 +133,17 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       },
     );
 
-    admin.delete<{ Params: Static<typeof IdParams> }>('/admin/keys/:id', { schema: { params: IdParams } }, async (request) => {
-      const record = await store.revokeKey(request.params.id);
-      if (!record) throw new PorticoError('resource_not_found', { message: `Key ${request.params.id} not found` });
-      services.keyCache.invalidate(record.hash);
-      return keyJson(record);
-    });
+    admin.delete<{ Params: Static<typeof IdParams> }>(
+      '/admin/keys/:id',
+      { schema: { params: IdParams } },
+      async (request) => {
+        const record = await store.revokeKey(request.params.id);
+        if (!record)
+          throw new PorticoError('resource_not_found', { message: `Key ${request.params.id} not found` });
+        services.keyCache.invalidate(record.hash);
+        return keyJson(record);
+      },
+    );
 
     admin.get<{ Querystring: Record<string, string | undefined> }>('/admin/usage', async (request) => {
       const query = request.query;

@@ -8,7 +8,13 @@ import { PorticoError } from '../../errors.ts';
 import { toUsage, type ChatCompletion, type ChunkChoice, type TokenCounts } from '../../openai/response.ts';
 import { ADMISSION_STAGES } from '../../pipeline/index.ts';
 import type { ChatContext } from '../../pipeline/context.ts';
-import { ClientGoneError, dispatchCompletion, dispatchStream, terminalStateOf, type OpenedStream } from '../../pipeline/dispatch.ts';
+import {
+  ClientGoneError,
+  dispatchCompletion,
+  dispatchStream,
+  terminalStateOf,
+  type OpenedStream,
+} from '../../pipeline/dispatch.ts';
 import { settleAttempt, type AttemptRecord } from '../../pipeline/billing.ts';
 import { estimateCounts, estimatePromptTokens } from '../../pipeline/estimate.ts';
 import type { StreamEvent } from '../../providers/provider.ts';
@@ -23,7 +29,9 @@ export function usd(micros: number): number {
 }
 
 function responseModel(context: ChatContext, record: AttemptRecord): string {
-  return record.target.isFallback ? record.target.model.name : (context.body?.model ?? record.target.model.name);
+  return record.target.isFallback
+    ? record.target.model.name
+    : (context.body?.model ?? record.target.model.name);
 }
 
 function commonHeaders(context: ChatContext, record: AttemptRecord): Record<string, string> {
@@ -50,6 +58,7 @@ export function registerChatRoutes(app: FastifyInstance, services: Services): vo
     let usedTokens = 0;
     try {
       for (const stage of ADMISSION_STAGES) await stage(context);
+      if (context.replay) return replay(context, reply);
       if (context.body?.stream === true) {
         usedTokens = await streamCompletion(context, request, reply, abort.signal);
         return reply;
@@ -57,6 +66,10 @@ export function registerChatRoutes(app: FastifyInstance, services: Services): vo
       usedTokens = await completeJson(context, reply, abort.signal);
       return reply;
     } catch (error) {
+      if (context.idempotency) {
+        await services.store.abandonIdempotent(context.idempotency).catch(() => undefined);
+        context.idempotency = undefined;
+      }
       if (error instanceof ClientGoneError || abort.signal.aborted) {
         if (!reply.sent && !reply.raw.destroyed) reply.raw.destroy();
         return reply;
@@ -72,7 +85,10 @@ export function registerChatRoutes(app: FastifyInstance, services: Services): vo
       await context.ticket?.release(usedTokens);
       const model = context.model?.name ?? 'unknown';
       services.metrics.requests.inc({ model, status: String(reply.raw.statusCode) });
-      services.metrics.latency.observe({ model, stream: String(context.body?.stream === true) }, (Date.now() - context.startedAt) / 1000);
+      services.metrics.latency.observe(
+        { model, stream: String(context.body?.stream === true) },
+        (Date.now() - context.startedAt) / 1000,
+      );
     }
   });
 }
@@ -102,8 +118,15 @@ async function completeJson(context: ChatContext, reply: FastifyReply, signal: A
     choices: result.choices,
     usage: { ...toUsage(counts), cost: usd(costMicros) },
   };
-  reply.headers(commonHeaders(context, record)).header('x-portico-cost', usd(costMicros).toFixed(6));
-  await reply.send(body);
+  const json = JSON.stringify(body);
+  if (context.idempotency) {
+    await context.services.store.completeIdempotent({ ...context.idempotency, status: 200, body: json });
+  }
+  reply
+    .headers(commonHeaders(context, record))
+    .header('x-portico-cost', usd(costMicros).toFixed(6))
+    .type('application/json; charset=utf-8');
+  await reply.send(json);
   return counts.total;
 }
 
@@ -119,7 +142,8 @@ function tally(state: StreamTally, choices: ChunkChoice[]): void {
     const delta = choice.delta;
     if (delta.content) state.contentChars += delta.content.length;
     if (delta.reasoning_content) state.reasoningChars += delta.reasoning_content.length;
-    if (delta.tool_calls) for (const call of delta.tool_calls) state.contentChars += call.function.arguments.length;
+    if (delta.tool_calls)
+      for (const call of delta.tool_calls) state.contentChars += call.function.arguments.length;
   }
   if (state.firstTokenAt === null) state.firstTokenAt = Date.now();
 }
@@ -140,6 +164,7 @@ async function streamCompletion(
   const suffix = includeUsage ? ',"usage":null}' : '}';
   reply.hijack();
   const writer = new SseWriter(reply.raw, context.services.sseTicker, commonHeaders(context, record));
+  if (context.idempotency) writer.transcript = [];
   const state: StreamTally = { counts: undefined, contentChars: 0, reasoningChars: 0, firstTokenAt: null };
   const handle = async (event: StreamEvent): Promise<void> => {
     if (event.type === 'usage') {
@@ -171,7 +196,8 @@ async function streamCompletion(
     if (failure.kind === 'aborted') void opened.iterator.return?.();
   }
   const estimated = state.counts === undefined;
-  const counts = state.counts ?? estimateCounts(estimatePromptTokens(body), state.contentChars, state.reasoningChars);
+  const counts =
+    state.counts ?? estimateCounts(estimatePromptTokens(body), state.contentChars, state.reasoningChars);
   const ttftMs = state.firstTokenAt === null ? null : state.firstTokenAt - context.startedAt;
   if (failure) {
     const terminalState = terminalStateOf(failure);
@@ -189,6 +215,7 @@ async function streamCompletion(
       await writer.data(JSON.stringify(streamErrorBody(failure.clientError)));
     }
     writer.end();
+    if (context.idempotency) await context.services.store.abandonIdempotent(context.idempotency);
     return counts.total;
   }
   const { costMicros } = await settleAttempt(context, record, {
@@ -200,11 +227,30 @@ async function streamCompletion(
     stream: true,
   });
   if (includeUsage) {
-    await writer.data(`${prefix}[],"usage":${JSON.stringify({ ...toUsage(counts), cost: usd(costMicros) })}}`);
+    await writer.data(
+      `${prefix}[],"usage":${JSON.stringify({ ...toUsage(counts), cost: usd(costMicros) })}}`,
+    );
   }
   await writer.data('[DONE]');
   writer.end();
+  if (context.idempotency && writer.transcript) {
+    await context.services.store.completeIdempotent({
+      ...context.idempotency,
+      status: 200,
+      body: writer.transcript.join(''),
+    });
+  }
   return counts.total;
+}
+
+/** Replay the stored answer of a completed Idempotency-Key: same body, no upstream call, no charge. */
+function replay(context: ChatContext, reply: FastifyReply): FastifyReply {
+  const stored = context.replay;
+  if (!stored) throw new Error('replay without a stored answer');
+  reply.headers(context.responseHeaders).header('idempotent-replayed', 'true').code(stored.status);
+  const stream = context.body?.stream === true;
+  reply.type(stream ? 'text/event-stream; charset=utf-8' : 'application/json; charset=utf-8');
+  return reply.send(stored.body);
 }
 
 export { errorHeaders };

@@ -27,7 +27,10 @@ export function registerModelRoutes(app: FastifyInstance, services: Services): v
 
   app.get('/v1/models', async (request) => {
     const key = await authenticated(request.headers);
-    return { object: 'list', data: allowedModels(services.config.models, key).map((model) => modelObject(model, created)) };
+    return {
+      object: 'list',
+      data: allowedModels(services.config.models, key).map((model) => modelObject(model, created)),
+    };
   });
 
   app.get<{ Params: { id: string } }>('/v1/models/:id', async (request) => {

@@ -23,7 +23,10 @@ export function openApiDocument(version: string) {
   const errors = Object.fromEntries(
     ['400', '401', '402', '403', '404', '413', '429', '500', '502', '503'].map((status) => [
       status,
-      { description: `error ${status}`, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } } },
+      {
+        description: `error ${status}`,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+      },
     ]),
   );
   return {
@@ -38,16 +41,35 @@ export function openApiDocument(version: string) {
       '/v1/chat/completions': {
         post: {
           operationId: 'createChatCompletion',
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ChatCompletionRequest' } } } },
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/ChatCompletionRequest' } },
+            },
+          },
           responses: {
-            '200': { description: 'A chat.completion object, or an SSE stream of chat.completion.chunk events' },
+            '200': {
+              description: 'A chat.completion object, or an SSE stream of chat.completion.chunk events',
+            },
             ...errors,
           },
         },
       },
-      '/v1/models': { get: { operationId: 'listModels', responses: { '200': { description: 'models the key may use' }, ...errors } } },
-      '/v1/models/{id}': { get: { operationId: 'retrieveModel', responses: { '200': { description: 'one model' }, ...errors } } },
-      '/v1/key': { get: { operationId: 'getKey', responses: { '200': { description: "the key's limits and the account's balance" }, ...errors } } },
+      '/v1/models': {
+        get: {
+          operationId: 'listModels',
+          responses: { '200': { description: 'models the key may use' }, ...errors },
+        },
+      },
+      '/v1/models/{id}': {
+        get: { operationId: 'retrieveModel', responses: { '200': { description: 'one model' }, ...errors } },
+      },
+      '/v1/key': {
+        get: {
+          operationId: 'getKey',
+          responses: { '200': { description: "the key's limits and the account's balance" }, ...errors },
+        },
+      },
     },
   };
 }
