@@ -90,7 +90,7 @@ export async function createServices(
   const limiter = createLimiter({
     redisUrl: config.redisUrl,
     keyPrefix: 'portico:',
-    instances: options.instances,
+    instances: options.instances ?? config.instances,
   });
   const sseTicker = new KeepAliveTicker(options.sseKeepAliveMs);
   const processId = `${hostname()}:${process.pid}:${timeOrderedId('')}`;

@@ -54,6 +54,8 @@ export interface ResolvedConfig {
   readonly databaseUrl: string;
   readonly redisUrl: string | undefined;
   readonly adminKey: string | undefined;
+  /** How many Portico processes share the limits; each takes limit / instances when Redis is down. */
+  readonly instances: number;
   readonly providers: Readonly<Record<string, ResolvedProvider>>;
   readonly models: Readonly<Record<string, ResolvedModel>>;
   /** True when at least one provider is the in-process simulator. */
@@ -114,6 +116,7 @@ function resolve(file: ConfigFile, env: NodeJS.ProcessEnv, configPath: string | 
     databaseUrl: env.PORTICO_DATABASE_URL || file.database?.url || 'sqlite:./data/portico.db',
     redisUrl: env.PORTICO_REDIS_URL || file.redis?.url || undefined,
     adminKey: env.PORTICO_ADMIN_KEY || undefined,
+    instances: Math.max(1, Math.floor(Number(env.PORTICO_INSTANCES) || 1)),
     providers: Object.freeze(providers),
     models: Object.freeze(models),
     usesSimulator: Object.values(providers).some((provider) => provider.simulated),

@@ -1,0 +1,19 @@
+# Portico: one stateless gateway process. Scale out by running several behind a load balancer, sharing
+# PostgreSQL (PORTICO_DATABASE_URL) and Redis (PORTICO_REDIS_URL); see docs/scale-out.md.
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production PORTICO_HOST=0.0.0.0 PORTICO_PORT=8787
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY bin ./bin
+COPY src ./src
+USER node
+EXPOSE 8787
+HEALTHCHECK --interval=10s --timeout=2s CMD node -e "fetch('http://127.0.0.1:8787/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "bin/portico.js", "start"]
