@@ -24,7 +24,9 @@ export function selectLedgerPage(db: Db, query: LedgerPageQuery) {
   if (query.to !== undefined) builder = builder.where('created_at', '<', query.to);
   if (query.status === 'ok') builder = builder.where('status', '>=', 200).where('status', '<', 300);
   else if (query.status === 'error') {
-    builder = builder.where((eb) => eb.or([eb('status', 'is', null), eb('status', '<', 200), eb('status', '>=', 300)]));
+    builder = builder.where((eb) =>
+      eb.or([eb('status', 'is', null), eb('status', '<', 200), eb('status', '>=', 300)]),
+    );
   } else if (typeof query.status === 'number') builder = builder.where('status', '=', query.status);
   const cursor = query.cursor;
   if (cursor !== undefined) {

@@ -257,7 +257,12 @@ export interface Store {
   keyActivity(accountId?: string): Promise<KeyActivity[]>;
   latencySamples(query: UsageSummaryQuery & { limit?: number }): Promise<LatencySample[]>;
   auditPage(query: AuditPageQuery): Promise<AuditEntry[]>;
-  recordAudit(entry: { actor: string; action: string; target: string; detail: Record<string, unknown> }): Promise<void>;
+  recordAudit(entry: {
+    actor: string;
+    action: string;
+    target: string;
+    detail: Record<string, unknown>;
+  }): Promise<void>;
   renameAccount(id: string, name: string): Promise<Account | undefined>;
 }
 

@@ -33,6 +33,8 @@ import {
 } from '../errors.ts';
 import { toAccount, toApiKey, toAuditEntry, toCreditEntry, toLedgerRow } from '../mappers.ts';
 import * as q from '../queries.ts';
+import * as dq from '../dashboard-queries.ts';
+import { toKeyActivity, toLatencySample, toUsageBucketRow } from '../dashboard-mappers.ts';
 import type { StoreDatabase } from '../schema.ts';
 import type {
   Account,
@@ -53,6 +55,11 @@ import type {
   UsageQuery,
   UsageSummaryQuery,
   UsageSummaryRow,
+  AuditPageQuery,
+  KeyActivity,
+  LatencySample,
+  LedgerPageQuery,
+  UsageBucketRow,
 } from '../types.ts';
 import { MIGRATION_LOCK_KEY, POSTGRES_MIGRATIONS } from './migrations.ts';
 
@@ -619,5 +626,52 @@ export class PostgresStore implements Store {
       .where('key', '=', input.key)
       .where('state', '=', 'in_progress')
       .execute();
+  }
+
+  // ---- dashboard (issue 8) -----------------------------------------------------------------------
+
+  async ledgerPage(query: LedgerPageQuery): Promise<LedgerRow[]> {
+    return (await dq.selectLedgerPage(this.#db, query).execute()).map(toLedgerRow);
+  }
+
+  async usageByMinute(query: UsageSummaryQuery): Promise<UsageBucketRow[]> {
+    return (await dq.selectUsageByMinute(this.#db, query).execute()).map(toUsageBucketRow);
+  }
+
+  async keyActivity(accountId?: string): Promise<KeyActivity[]> {
+    return (await dq.selectKeyActivity(this.#db, accountId).execute()).map(toKeyActivity);
+  }
+
+  async latencySamples(query: UsageSummaryQuery & { limit?: number }): Promise<LatencySample[]> {
+    return (await dq.selectLatencySamples(this.#db, query).execute()).map(toLatencySample);
+  }
+
+  async auditPage(query: AuditPageQuery): Promise<AuditEntry[]> {
+    return (await dq.selectAuditPage(this.#db, query).execute()).map(toAuditEntry);
+  }
+
+  async recordAudit(entry: {
+    actor: string;
+    action: string;
+    target: string;
+    detail: Record<string, unknown>;
+  }): Promise<void> {
+    await this.#db
+      .transaction()
+      .execute((tx) => this.#audit(tx, entry.actor, entry.action, entry.target, entry.detail, this.#now()));
+  }
+
+  async renameAccount(id: string, name: string): Promise<Account | undefined> {
+    return this.#db.transaction().execute(async (tx) => {
+      const row = await tx
+        .updateTable('accounts')
+        .set({ name })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return undefined;
+      await this.#audit(tx, 'admin', 'account.rename', id, { name }, this.#now());
+      return toAccount(row);
+    });
   }
 }

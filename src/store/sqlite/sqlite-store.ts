@@ -38,6 +38,8 @@ import {
 } from '../errors.ts';
 import { toAccount, toApiKey, toAuditEntry, toCreditEntry, toLedgerRow } from '../mappers.ts';
 import * as q from '../queries.ts';
+import * as dq from '../dashboard-queries.ts';
+import { toKeyActivity, toLatencySample, toUsageBucketRow } from '../dashboard-mappers.ts';
 import type { LedgerTable, StoreDatabase } from '../schema.ts';
 import type {
   Account,
@@ -58,6 +60,11 @@ import type {
   UsageQuery,
   UsageSummaryQuery,
   UsageSummaryRow,
+  AuditPageQuery,
+  KeyActivity,
+  LatencySample,
+  LedgerPageQuery,
+  UsageBucketRow,
 } from '../types.ts';
 import { migrateSqlite } from './migrations.ts';
 
@@ -618,5 +625,47 @@ export class SqliteStore implements Store {
         .where('key', '=', input.key)
         .where('state', '=', 'in_progress'),
     );
+  }
+
+  // ---- dashboard (issue 8) -----------------------------------------------------------------------
+
+  async ledgerPage(query: LedgerPageQuery): Promise<LedgerRow[]> {
+    return this.#all(dq.selectLedgerPage(this.#kysely, query)).map(toLedgerRow);
+  }
+
+  async usageByMinute(query: UsageSummaryQuery): Promise<UsageBucketRow[]> {
+    return this.#all(dq.selectUsageByMinute(this.#kysely, query)).map(toUsageBucketRow);
+  }
+
+  async keyActivity(accountId?: string): Promise<KeyActivity[]> {
+    return this.#all(dq.selectKeyActivity(this.#kysely, accountId)).map(toKeyActivity);
+  }
+
+  async latencySamples(query: UsageSummaryQuery & { limit?: number }): Promise<LatencySample[]> {
+    return this.#all(dq.selectLatencySamples(this.#kysely, query)).map(toLatencySample);
+  }
+
+  async auditPage(query: AuditPageQuery): Promise<AuditEntry[]> {
+    return this.#all(dq.selectAuditPage(this.#kysely, query)).map(toAuditEntry);
+  }
+
+  async recordAudit(entry: {
+    actor: string;
+    action: string;
+    target: string;
+    detail: Record<string, unknown>;
+  }): Promise<void> {
+    this.#audit(entry.actor, entry.action, entry.target, entry.detail, this.#now());
+  }
+
+  async renameAccount(id: string, name: string): Promise<Account | undefined> {
+    return this.#immediate(() => {
+      const changed = this.#run(
+        this.#kysely.updateTable('accounts').set({ name }).where('id', '=', id),
+      ).changes;
+      if (changed === 0) return undefined;
+      this.#audit('admin', 'account.rename', id, { name }, this.#now());
+      return this.#requireAccount(id);
+    });
   }
 }
