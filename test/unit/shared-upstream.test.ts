@@ -73,3 +73,12 @@ test('Retry-After: seconds and HTTP dates', () => {
   assert.equal(parseRetryAfter('soon'), undefined);
   assert.equal(parseRetryAfter(undefined), undefined);
 });
+
+test('unset timeouts keep their defaults', async () => {
+  const { DEFAULT_TIMEOUTS, UpstreamClient } = await import('../../src/providers/shared/upstream-client.ts');
+  const client = new UpstreamClient('http://127.0.0.1:9/v1', {
+    timeouts: { connectMs: undefined, firstByteMs: 1234, idleMs: undefined },
+  });
+  assert.deepEqual(client.timeouts, { ...DEFAULT_TIMEOUTS, firstByteMs: 1234 });
+  await client.close();
+});

@@ -15,6 +15,15 @@ export interface Timeouts {
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 5_000, firstByteMs: 60_000, idleMs: 30_000 };
 
+/** Defaults for every timeout not given; an explicit `undefined` (an unset config key) keeps the default. */
+export function withDefaults(timeouts: Partial<Timeouts> | undefined): Timeouts {
+  return {
+    connectMs: timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
+    firstByteMs: timeouts?.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
+    idleMs: timeouts?.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
+  };
+}
+
 export interface UpstreamResponse {
   status: number;
   headers: IncomingHttpHeaders;
@@ -42,7 +51,7 @@ export class UpstreamClient {
     }
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.timeouts = Object.freeze({ ...DEFAULT_TIMEOUTS, ...options.timeouts });
+    this.timeouts = Object.freeze(withDefaults(options.timeouts));
     this.maxResponseBytes = options.maxResponseBytes ?? 32 * 1024 * 1024;
     this.#pool = new Pool(this.origin, {
       connections: options.connections ?? 256,
