@@ -6,6 +6,7 @@ import { buildApp } from '../app.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { createServices } from '../services.ts';
 import { createKey } from '../admin/operations.ts';
+import { recoverDeadHolds } from './recover-holds.ts';
 
 export async function start(options: { port?: string; host?: string }): Promise<void> {
   const config = loadConfig({
@@ -17,7 +18,7 @@ export async function start(options: { port?: string; host?: string }): Promise<
   });
   const services = await createServices(config);
   const { logger } = services;
-  const recovered = await services.store.recoverStaleHolds([services.processId]);
+  const recovered = await recoverDeadHolds(services.store, { ownProcessId: services.processId });
   if (recovered.length > 0) {
     logger.warn(
       { count: recovered.length },

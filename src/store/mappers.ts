@@ -79,6 +79,7 @@ export function toLedgerRow(row: Selectable<LedgerTable>): LedgerRow {
     errorCode: row.error_code,
     createdAt: row.created_at,
     settledAt: row.settled_at,
+    processId: row.process_id,
   };
 }
 

@@ -115,6 +115,8 @@ export interface LedgerRow {
   errorCode: string | null;
   createdAt: string;
   settledAt: string | null;
+  /** The process that made the hold (start-up recovery tells live holders from dead ones). */
+  processId: string;
 }
 
 export interface CreditInput {
