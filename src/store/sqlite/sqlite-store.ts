@@ -40,7 +40,7 @@ import { toAccount, toApiKey, toAuditEntry, toCreditEntry, toLedgerRow } from '.
 import * as q from '../queries.ts';
 import * as dq from '../dashboard-queries.ts';
 import { toKeyActivity, toLatencySample, toUsageBucketRow } from '../dashboard-mappers.ts';
-import type { LedgerTable, StoreDatabase } from '../schema.ts';
+import type { AccountsTable, LedgerTable, StoreDatabase } from '../schema.ts';
 import type {
   Account,
   AccountStatus,
@@ -95,10 +95,20 @@ const SETTLE_SQL = `UPDATE ledger SET
   reasoning_tokens = @reasoning, total_tokens = @total, usage_estimated = @usageEstimated,
   needs_review = @needsReview, price_version = @priceVersion, latency_ms = @latencyMs, ttft_ms = @ttftMs,
   stream = @stream, error_code = @errorCode, settled_at = @now
-  WHERE request_id = @requestId AND attempt = @attempt AND state = 'held'
-  RETURNING *`;
+  WHERE request_id = @requestId AND attempt = @attempt AND state = 'held'`;
+
+/** What settle needs to know about an open hold; reading all 26 columns costs more than the write. */
+const LEDGER_HEAD_SQL = `SELECT account_id, key_id, model, deployment, held_micros, state, process_id, created_at
+  FROM ledger WHERE request_id = ? AND attempt = ?`;
+
+type LedgerHead = Pick<
+  LedgerDbRow,
+  'account_id' | 'key_id' | 'model' | 'deployment' | 'held_micros' | 'state' | 'process_id' | 'created_at'
+>;
 
 interface HotStatements {
+  account: Database.Statement;
+  ledgerHead: Database.Statement;
   hold: Database.Statement;
   ledgerInsert: Database.Statement;
   balance: Database.Statement;
@@ -254,8 +264,9 @@ export class SqliteStore implements Store {
     return toAccount(row);
   }
 
+  /** On the request path (before every hold): a prepared statement, not a freshly compiled query. */
   async getAccount(id: string): Promise<Account | undefined> {
-    const row = this.#first(q.selectAccount(this.#kysely, id));
+    const row = this.#hotStatements().account.get(id) as Selectable<AccountsTable> | undefined;
     return row ? toAccount(row) : undefined;
   }
 
@@ -374,6 +385,8 @@ export class SqliteStore implements Store {
     const ledgerInsert = db.prepare(LEDGER_INSERT_SQL);
     const balance = db.prepare('SELECT balance_micros FROM accounts WHERE id = ?');
     const ledgerGet = db.prepare('SELECT * FROM ledger WHERE request_id = ? AND attempt = ?');
+    const ledgerHead = db.prepare(LEDGER_HEAD_SQL);
+    const account = db.prepare('SELECT * FROM accounts WHERE id = ?');
     const release = db.prepare(RELEASE_SQL);
     const settle = db.prepare(SETTLE_SQL);
 
@@ -400,13 +413,16 @@ export class SqliteStore implements Store {
     });
 
     const settleTransaction = db.transaction((input: SettleInput, now: string): LedgerRow => {
-      const row = ledgerGet.get(input.requestId, input.attempt) as LedgerDbRow | undefined;
-      if (!row) throw new HoldNotFoundError(input.requestId, input.attempt);
-      if (row.state === 'settled') return toLedgerRow(row);
-      const held = Number(row.held_micros);
+      const head = ledgerHead.get(input.requestId, input.attempt) as LedgerHead | undefined;
+      if (!head) throw new HoldNotFoundError(input.requestId, input.attempt);
+      if (head.state === 'settled')
+        return toLedgerRow(ledgerGet.get(input.requestId, input.attempt) as LedgerDbRow);
+      const held = Number(head.held_micros);
       const charged = Math.min(input.costMicros, held);
-      release.run({ release: held - charged, held, accountId: row.account_id });
-      const updated = settle.get({
+      // A cost above the hold means the bound was wrong: charge the hold, flag it for a human.
+      const needsReview = input.costMicros > held;
+      release.run({ release: held - charged, held, accountId: head.account_id });
+      settle.run({
         requestId: input.requestId,
         attempt: input.attempt,
         cost: charged,
@@ -418,19 +434,43 @@ export class SqliteStore implements Store {
         reasoning: input.tokens.reasoning,
         total: input.tokens.total,
         usageEstimated: input.usageEstimated ? 1 : 0,
-        // A cost above the hold means the bound was wrong: charge the hold, flag it for a human.
-        needsReview: input.costMicros > held ? 1 : 0,
+        needsReview: needsReview ? 1 : 0,
         priceVersion: input.priceVersion,
         latencyMs: input.latencyMs,
         ttftMs: input.ttftMs,
         stream: input.stream ? 1 : 0,
         errorCode: input.errorCode ?? null,
         now,
-      }) as LedgerDbRow;
-      return toLedgerRow(updated);
+      });
+      return {
+        requestId: input.requestId,
+        attempt: input.attempt,
+        accountId: head.account_id,
+        keyId: head.key_id,
+        model: head.model,
+        deployment: head.deployment,
+        heldMicros: held,
+        costMicros: charged,
+        state: 'settled',
+        terminalState: input.terminalState,
+        status: input.status,
+        tokens: { ...input.tokens },
+        usageEstimated: input.usageEstimated,
+        needsReview,
+        priceVersion: input.priceVersion,
+        latencyMs: input.latencyMs,
+        ttftMs: input.ttftMs,
+        stream: input.stream,
+        errorCode: input.errorCode ?? null,
+        createdAt: head.created_at,
+        settledAt: now,
+        processId: head.process_id,
+      };
     });
 
     this.#hot = {
+      account,
+      ledgerHead,
       hold,
       ledgerInsert,
       balance,
@@ -454,7 +494,7 @@ export class SqliteStore implements Store {
 
   async recoverStaleHolds(liveProcessIds: readonly string[]): Promise<LedgerRow[]> {
     const live = new Set(liveProcessIds);
-    const { release, settle } = this.#hotStatements();
+    const { release, settle, ledgerGet } = this.#hotStatements();
     return this.#immediate(() => {
       const now = this.#now();
       const stale = this.#all(q.selectOpenHolds(this.#kysely)).filter((row) => !live.has(row.process_id));
@@ -463,7 +503,7 @@ export class SqliteStore implements Store {
         const held = Number(row.held_micros);
         // Charge the whole hold: the upstream may have billed up to it; a human reviews the row.
         release.run({ release: 0, held, accountId: row.account_id });
-        const updated = settle.get({
+        settle.run({
           requestId: row.request_id,
           attempt: row.attempt,
           cost: held,
@@ -482,8 +522,8 @@ export class SqliteStore implements Store {
           stream: row.stream,
           errorCode: 'process_lost',
           now,
-        }) as LedgerDbRow;
-        recovered.push(toLedgerRow(updated));
+        });
+        recovered.push(toLedgerRow(ledgerGet.get(row.request_id, row.attempt) as LedgerDbRow));
       }
       return recovered;
     });
