@@ -1,1 +1,3 @@
-export { startSimulator, type Simulator, type SimulatorAttempt, type SimulatorOptions } from './server.ts';
+export { startSimulator } from './server.ts';
+export type { Simulator, SimulatorAttempt, SimulatorOptions } from './types.ts';
+export { countTokens } from './text-generator.ts';

@@ -1,299 +1,353 @@
 /**
- * The simulator: an offline upstream on plain node:http (no framework, so it is never a benchmark's
- * bottleneck) that speaks OpenAI chat completions and Gemini's native API, with faults on request.
+ * The simulator's HTTP side on plain node:http (no framework: it must never be a benchmark's
+ * bottleneck): routing by string comparison, body reading, the key check, latency, status faults and
+ * the choice between a JSON answer and a stream. Protocol details live in openai-protocol.ts and
+ * gemini-protocol.ts; stream faults in stream-driver.ts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseFaults, type Faults } from './faults.ts';
-import { geminiChunks, geminiError, geminiResponse, missingSignature, readGeminiRequest } from './gemini-protocol.ts';
-import { openAIChunks, openAICompletion, openAIError, readOpenAIRequest } from './openai-protocol.ts';
-import { makePlan, type SimRequest } from './plan.ts';
+import { randomBytes } from 'node:crypto';
+import { AttemptLog } from './attempts.ts';
+import { Exchange } from './exchange.ts';
+import { FaultSyntaxError } from './faults.ts';
+import { DEFAULT_ANSWER_TOKENS, planGeneration, type GenerationPlan } from './generation-plan.ts';
+import {
+  geminiErrorBody,
+  geminiResponseBody,
+  geminiStreamScript,
+  readGeminiRequest,
+} from './gemini-protocol.ts';
+import {
+  openAICompletionBody,
+  openAIErrorBody,
+  openAIStreamScript,
+  readOpenAIRequest,
+} from './openai-protocol.ts';
+import { isRecord, RequestError, type StreamScript, type UsageMode } from './protocol.ts';
+import { readSettings, type RequestSettings } from './request-settings.ts';
+import { route, type ApiRoute, type Route } from './routes.ts';
+import { driveStream } from './stream-driver.ts';
+import type { Simulator, SimulatorAttempt, SimulatorOptions } from './types.ts';
 
-export interface SimulatorOptions {
-  port?: number;
-  host?: string;
-  latencyMs?: number;
-  chunkCount?: number;
-  chunkDelayMs?: number;
-  requireKey?: string;
-  logAttempts?: boolean;
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+const MODELS_BODY = JSON.stringify({
+  object: 'list',
+  data: ['sim-model', 'gpt-4o-mini', 'gemini-2.5-flash', 'gemini-3.5-flash'].map((id) => ({
+    id,
+    object: 'model',
+    created: 1_700_000_000,
+    owned_by: 'portico-simulator',
+  })),
+});
+const HEALTH_BODY = '{"status":"ok"}';
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
-export interface SimulatorAttempt {
-  seq: number;
-  requestId: string | null;
-  attempt: number | null;
-  protocol: 'openai' | 'gemini';
-  model: string;
-  stream: boolean;
-  fault: string | null;
-  status: number;
-  promptTokens: number;
-  completionTokens: number;
-  reasoningTokens: number;
-  cachedTokens: number;
-  usageReported: boolean;
-  aborted: boolean;
-  chunksSent: number;
-  startedAt: number;
-  endedAt: number | null;
-  maxOutputTokens: number | null;
-  body: unknown;
-  headers: Record<string, string | string[] | undefined>;
+function presentedKey(request: IncomingMessage): string | undefined {
+  const authorization = header(request, 'authorization');
+  if (
+    authorization !== undefined &&
+    authorization.length > 7 &&
+    authorization.slice(0, 7).toLowerCase() === 'bearer '
+  ) {
+    return authorization.slice(7).trim();
+  }
+  return header(request, 'x-goog-api-key');
 }
 
-export interface Simulator {
-  url: string;
-  port: number;
-  attempts: SimulatorAttempt[];
-  resetAttempts(): void;
-  waitFor(predicate: (attempt: SimulatorAttempt) => boolean, timeoutMs?: number): Promise<SimulatorAttempt>;
-  close(): Promise<void>;
+function sendJson(exchange: Exchange, status: number, body: string, retryAfter?: number | null): void {
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  };
+  if (retryAfter !== undefined && retryAfter !== null) headers['retry-after'] = String(Math.ceil(retryAfter));
+  exchange.attempt.status = status;
+  exchange.response.writeHead(status, headers);
+  exchange.end(body);
 }
 
-const MAX_ATTEMPTS = 100_000;
-const MARKER = /\[\[sim:([^\]]*)\]\]/;
-const GEMINI_PATH = /^(?:\/v1beta|\/v1)?\/models\/([^:]+):(generateContent|streamGenerateContent)$/;
-
-type Json = Record<string, unknown>;
-
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+interface ErrorReply {
+  readonly status: number;
+  readonly message?: string;
+  readonly param?: string | null;
+  readonly reason?: string | null;
+  readonly retryAfterSeconds?: number | null;
 }
 
-function headerNumber(value: string | string[] | undefined, fallback: number): number {
-  const parsed = Number(Array.isArray(value) ? value[0] : value);
-  return value !== undefined && Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback;
+function sendError(exchange: Exchange, target: ApiRoute, reply: ErrorReply): void {
+  const body =
+    target.protocol === 'openai'
+      ? openAIErrorBody(reply.status, reply.message, reply.param ?? null)
+      : geminiErrorBody(reply.status, {
+          model: target.model,
+          message: reply.message,
+          reason: reply.reason,
+          retryAfterSeconds: reply.retryAfterSeconds,
+        });
+  sendJson(exchange, reply.status, body, reply.retryAfterSeconds);
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
+function usageMode(settings: RequestSettings): UsageMode {
+  if (settings.faults.noUsage) return 'none';
+  return settings.faults.zeroUsage ? 'zero' : 'full';
+}
+
+/** Non-stream answer, with the body faults: reset (before or inside the body) and padding. */
+function sendAnswer(exchange: Exchange, body: string, settings: RequestSettings, plan: GenerationPlan): void {
+  const attempt = exchange.attempt;
+  const faults = settings.faults;
+  attempt.completionTokens = plan.completionTokens;
+  attempt.reasoningTokens = plan.reasoningTokens;
+  let text = body;
+  if (faults.hugeBodyBytes > 0)
+    text = `${body.slice(0, -1)},"simulator_padding":"${'x'.repeat(faults.hugeBodyBytes)}"}`;
+  if (faults.resetAfter === null) {
+    attempt.usageReported = usageMode(settings) !== 'none';
+    sendJson(exchange, 200, text);
+    return;
+  }
+  // The upstream generated (and bills) the answer; the client never gets it whole.
+  attempt.status = 200;
+  if (faults.resetAfter > 0) {
+    const bytes = Buffer.from(text);
+    exchange.response.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': bytes.length,
+    });
+    exchange.response.write(bytes.subarray(0, Math.min(faults.resetAfter, bytes.length - 1)));
+  }
+  exchange.reset();
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const attempts: SimulatorAttempt[] = [];
-  const waiters = new Set<() => void>();
-  const sockets = new Set<import('node:net').Socket>();
-  let seq = 0;
-  const log = options.logAttempts !== false;
-
-  const notify = () => {
-    for (const waiter of waiters) waiter();
+  const log = new AttemptLog(options.logAttempts !== false);
+  const defaults = {
+    latencyMs: options.latencyMs ?? 0,
+    chunkCount: options.chunkCount ?? 5,
+    chunkDelayMs: options.chunkDelayMs ?? 0,
   };
+  const idPrefix = randomBytes(4).toString('hex');
+  let toolCallSeq = 0;
+  const nextToolCallId = () => `call_sim_${++toolCallSeq}`;
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = request.url ?? '/';
-    const path = url.split('?')[0] ?? '/';
-    if (request.method === 'GET' && path === '/health') return void response.end('{"status":"ok"}');
-    if (request.method === 'GET' && (path === '/v1/models' || path === '/models')) {
-      response.setHeader('content-type', 'application/json');
-      return void response.end(JSON.stringify({ object: 'list', data: [{ id: 'sim', object: 'model', owned_by: 'simulator' }] }));
-    }
-    const gemini = GEMINI_PATH.exec(path);
-    const openai = path === '/v1/chat/completions' || path === '/chat/completions';
-    if (request.method !== 'POST' || (!gemini && !openai)) {
-      response.statusCode = 404;
-      return void response.end('{"error":{"message":"not found"}}');
-    }
-    const protocol = gemini ? 'gemini' : 'openai';
-    const text = await readBody(request);
-    const sendError = (status: number, message: string, retryAfter?: number, reason?: string) => {
-      response.statusCode = status;
-      response.setHeader('content-type', 'application/json');
-      if (retryAfter !== undefined) response.setHeader('retry-after', String(retryAfter));
-      response.end(JSON.stringify(protocol === 'gemini' ? geminiError(status, message, retryAfter, reason) : openAIError(status, message)));
-    };
-    let body: Json;
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-      body = parsed as Json;
-    } catch {
-      return sendError(400, 'Invalid JSON payload received.');
-    }
-    if (options.requireKey) {
-      const presented = protocol === 'gemini' ? request.headers['x-goog-api-key'] : request.headers.authorization?.replace(/^Bearer /i, '');
-      if (presented !== options.requireKey) {
-        return protocol === 'gemini' ? sendError(400, 'API key not valid. Please pass a valid API key.', undefined, 'API_KEY_INVALID') : sendError(401, 'Incorrect API key provided');
+  async function serve(
+    exchange: Exchange,
+    target: ApiRoute,
+    request: IncomingMessage,
+    raw: string,
+  ): Promise<void> {
+    const attempt = exchange.attempt;
+    const key = options.requireKey;
+    if (key !== undefined) {
+      const presented = presentedKey(request);
+      if (presented !== key) {
+        if (target.protocol === 'openai') return sendError(exchange, target, { status: 401 });
+        if (presented === undefined)
+          return sendError(exchange, target, {
+            status: 403,
+            message: 'Method requires an API key (simulated).',
+          });
+        return sendError(exchange, target, { status: 400, reason: 'API_KEY_INVALID' });
       }
     }
-    // Options come from `x-sim-*` headers, or from a `[[sim:name=value;...]]` marker in the prompt, which
-    // travels through a gateway that (rightly) forwards no client headers upstream.
-    const marker = MARKER.exec(text)?.[1]?.replace(/\\"/g, '"') ?? '';
-    const markerOptions = new Map(marker.split(';').map((item) => item.trim().split('=') as [string, string]));
-    for (const name of ['chunks', 'chunk-delay-ms', 'latency-ms', 'cached-tokens', 'tool-call']) {
-      const value = markerOptions.get(name);
-      if (value !== undefined && request.headers[`x-sim-${name}`] === undefined) request.headers[`x-sim-${name}`] = value;
+    let settings: RequestSettings;
+    let parsed: unknown;
+    try {
+      settings = readSettings(request.headers, raw, defaults);
+      attempt.fault = settings.faults.label;
+      parsed = JSON.parse(raw);
+      if (!isRecord(parsed)) throw new RequestError('the request body must be a JSON object');
+    } catch (error) {
+      const message =
+        error instanceof FaultSyntaxError || error instanceof RequestError
+          ? error.message
+          : 'Invalid JSON payload received.';
+      return sendError(exchange, target, { status: 400, message });
     }
-    const headerFaults = request.headers['x-sim-fault'] ?? request.headers['x-fake-fault'];
-    const faults = parseFaults([headerFaults, marker].flat().filter((item): item is string => Boolean(item)).join(';') || undefined);
-    const cached = headerNumber(request.headers['x-sim-cached-tokens'], 0);
-    const stream = gemini ? gemini[2] === 'streamGenerateContent' : body.stream === true;
-    const simRequest: SimRequest = gemini
-      ? readGeminiRequest(body, decodeURIComponent(gemini[1] ?? ''), stream, cached)
-      : readOpenAIRequest(body, cached);
-    const plan = makePlan(simRequest, request.headers['x-sim-tool-call'] === '1');
+    attempt.body = parsed;
+    let plan: GenerationPlan;
+    let script: (chunkCount: number, mode: UsageMode) => StreamScript;
+    let answer: (mode: UsageMode) => string;
+    const responseId = `${idPrefix}${attempt.seq.toString(36)}`;
+    try {
+      if (target.protocol === 'openai') {
+        const generation = readOpenAIRequest(parsed, settings);
+        attempt.model = generation.model;
+        attempt.stream = generation.stream;
+        attempt.maxOutputTokens = generation.maxOutputTokens;
+        plan = planGeneration(generation, {
+          answerTokens: answerTokens(settings, generation.stream),
+          nextToolCallId,
+        });
+        const streamOptions = parsed.stream_options;
+        const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true;
+        const id = `chatcmpl-${responseId}`;
+        const created = Math.floor(Date.now() / 1000);
+        script = (chunks, mode) => openAIStreamScript(plan, id, created, chunks, mode, includeUsage);
+        answer = (mode) => openAICompletionBody(plan, id, created, mode);
+      } else {
+        const gemini = readGeminiRequest(parsed, target.model, target.stream, settings);
+        attempt.maxOutputTokens = gemini.generation.maxOutputTokens;
+        plan = planGeneration(gemini.generation, {
+          answerTokens: answerTokens(settings, target.stream),
+          nextToolCallId,
+        });
+        script = (chunks, mode) => geminiStreamScript(plan, gemini, responseId, chunks, mode);
+        answer = (mode) => geminiResponseBody(plan, gemini, responseId, mode);
+      }
+    } catch (error) {
+      if (!(error instanceof RequestError)) throw error;
+      return sendError(exchange, target, { status: 400, message: error.message, param: error.param });
+    }
+    const faults = settings.faults;
+    await exchange.sleep(settings.latencyMs + faults.slowFirstByteMs);
+    if (exchange.closed) return;
+    if (faults.status !== null && faults.status !== 200) {
+      return sendError(exchange, target, {
+        status: faults.status,
+        reason: faults.reason,
+        retryAfterSeconds: faults.retryAfterSeconds,
+      });
+    }
+    attempt.promptTokens = plan.promptTokens;
+    attempt.cachedTokens = plan.cachedTokens;
+    const mode = usageMode(settings);
+    if (!attempt.stream) return sendAnswer(exchange, answer(mode), settings, plan);
+    if (target.protocol === 'gemini' && !target.sse) {
+      // Without alt=sse Gemini streams one JSON array; sent whole here, without stream faults.
+      const items = script(settings.chunkCount, mode).frames.map((frame) => frame.text.slice(6, -4));
+      attempt.completionTokens = plan.completionTokens;
+      attempt.reasoningTokens = plan.reasoningTokens;
+      attempt.usageReported = mode !== 'none';
+      return sendJson(exchange, 200, `[${items.join(',\r\n')}]`);
+    }
+    if (faults.resetAfter === 0 && faults.stallAfter === null) return void exchange.reset();
+    exchange.response.writeHead(200, SSE_HEADERS);
+    await driveStream(exchange, script(settings.chunkCount, mode), faults, settings.chunkDelayMs);
+  }
+
+  function handle(request: IncomingMessage, response: ServerResponse): void {
+    const url = request.url ?? '/';
+    const found: Route = route(request.method ?? 'GET', url);
+    if (found.protocol !== 'openai' && found.protocol !== 'gemini')
+      return answerOther(found.protocol, found.path, request, response);
+    const target: ApiRoute = found;
     const attempt: SimulatorAttempt = {
-      seq: ++seq,
-      requestId: (request.headers['x-portico-request-id'] ?? request.headers['x-request-id'] ?? null) as string | null,
-      attempt: request.headers['x-portico-attempt'] ? Number(request.headers['x-portico-attempt']) : null,
-      protocol,
-      model: simRequest.model,
-      stream,
-      fault: faults.raw,
-      status: 200,
-      promptTokens: plan.promptTokens,
+      seq: log.nextSeq(),
+      requestId: header(request, 'x-portico-request-id') ?? header(request, 'x-request-id') ?? null,
+      attempt: attemptNumber(header(request, 'x-portico-attempt')),
+      protocol: target.protocol,
+      model: target.protocol === 'gemini' ? target.model : '',
+      stream: target.protocol === 'gemini' ? target.stream : false,
+      fault: null,
+      status: 0,
+      promptTokens: 0,
       completionTokens: 0,
       reasoningTokens: 0,
-      cachedTokens: plan.cachedTokens,
+      cachedTokens: 0,
       usageReported: false,
       aborted: false,
       chunksSent: 0,
       startedAt: Date.now(),
       endedAt: null,
-      maxOutputTokens: simRequest.maxTokens,
-      body,
+      maxOutputTokens: null,
+      body: null,
+      path: url,
       headers: request.headers,
     };
-    if (log) {
-      if (attempts.length >= MAX_ATTEMPTS) attempts.shift();
-      attempts.push(attempt);
-    }
-    let finished = false;
-    response.on('close', () => {
-      if (!finished) attempt.aborted = true;
-      attempt.endedAt = Date.now();
-      notify();
+    log.add(attempt);
+    const exchange = new Exchange(response, attempt, log);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    const finish = () => {
-      finished = true;
-    };
-    await serve(request, response, { faults, simRequest, plan, attempt, body, stream, protocol, sendError, finish });
+    request.on('error', () => undefined);
+    request.on('end', () => {
+      if (exchange.closed) return;
+      if (size > MAX_BODY_BYTES)
+        return sendError(exchange, target, {
+          status: 413,
+          message: 'Request payload size exceeds the limit.',
+        });
+      const raw =
+        chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      serve(exchange, target, request, raw).catch(() => {
+        // A simulator bug must not take the process down; the client sees a 500 or a dropped socket.
+        if (!response.headersSent && !exchange.closed)
+          sendJson(exchange, 500, '{"error":{"message":"simulator failure"}}');
+        else exchange.reset();
+      });
+    });
   }
 
-  interface ServeInput {
-    faults: Faults;
-    simRequest: SimRequest;
-    plan: ReturnType<typeof makePlan>;
-    attempt: SimulatorAttempt;
-    body: Json;
-    stream: boolean;
-    protocol: 'openai' | 'gemini';
-    sendError: (status: number, message: string, retryAfter?: number, reason?: string) => void;
-    finish: () => void;
-  }
-
-  async function serve(request: IncomingMessage, response: ServerResponse, input: ServeInput): Promise<void> {
-    const { faults, plan, attempt, protocol, sendError, finish } = input;
-    await sleep(faults.slowFirstByteMs ?? headerNumber(request.headers['x-sim-latency-ms'], options.latencyMs ?? 0));
-    if (response.destroyed) return;
-    if (faults.status !== undefined && faults.status >= 400) {
-      attempt.status = faults.status;
-      finish();
-      const message = faults.status === 429 ? 'Resource has been exhausted (e.g. check quota). Please retry in 2s.' : faults.status === 503 ? 'The model is overloaded. Please try again later.' : `Simulated upstream error ${faults.status}`;
-      return sendError(faults.status, message, faults.retryAfter ?? (faults.status === 429 ? 2 : undefined), faults.reason);
-    }
-    if (protocol === 'gemini' && missingSignature(input.body)) {
-      attempt.status = 400;
-      finish();
-      return sendError(400, 'Function call is missing a thought_signature in functionCall parts.');
-    }
-    const id = `sim-${attempt.seq}-${Date.now().toString(36)}`;
-    const withUsage = !faults.noUsage;
-    const model = input.simRequest.model;
-    if (!input.stream) {
-      if (faults.resetAfter !== undefined) return void response.destroy();
-      const answer = protocol === 'gemini' ? geminiResponse(plan, id, model, withUsage) : openAICompletion(plan, `chatcmpl-${id}`, model, withUsage);
-      attempt.completionTokens = (plan.toolCall ? 8 : plan.textTokens.length) * plan.candidates + plan.reasoningTokens * plan.candidates;
-      attempt.reasoningTokens = plan.reasoningTokens * plan.candidates;
-      attempt.usageReported = withUsage;
-      response.setHeader('content-type', 'application/json');
-      finish();
-      return void response.end(JSON.stringify(answer));
-    }
-    const chunkCount = headerNumber(request.headers['x-sim-chunks'], options.chunkCount ?? 5);
-    const chunkDelay = headerNumber(request.headers['x-sim-chunk-delay-ms'], options.chunkDelayMs ?? 0);
-    const includeUsage = protocol === 'gemini' ? withUsage : withUsage && (input.body.stream_options as Json | undefined)?.include_usage === true;
-    const { payloads, tokensAt } =
-      protocol === 'gemini' ? geminiChunks(plan, id, model, chunkCount, includeUsage) : openAIChunks(plan, `chatcmpl-${id}`, model, chunkCount, includeUsage);
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const terminator = protocol === 'gemini' ? '\r\n\r\n' : '\n\n';
-    for (let index = 0; index < payloads.length; index++) {
-      if (response.destroyed) return;
-      if (faults.stallAfter === index) return; // silent until the client gives up
-      if (faults.resetAfter === index) return void response.destroy();
-      if (faults.malformedAfter === index) {
-        response.write(`data: {"candidates": [oops${terminator}`);
-        finish();
-        return void response.end();
-      }
-      if (faults.errorEventAfter === index) {
-        response.write(`data: ${JSON.stringify(protocol === 'gemini' ? geminiError(500, 'Internal error encountered.') : openAIError(500, 'The server had an error while processing your request.'))}${terminator}`);
-        finish();
-        return void response.end();
-      }
-      if (index > 0) await sleep(chunkDelay);
-      if (response.destroyed) return;
-      response.write(`data: ${payloads[index]}${terminator}`);
-      attempt.chunksSent = index + 1;
-      attempt.completionTokens = tokensAt[index] ?? attempt.completionTokens;
-    }
-    attempt.reasoningTokens = plan.reasoningTokens * plan.candidates;
-    attempt.usageReported = includeUsage;
-    if (protocol === 'openai') response.write('data: [DONE]\n\n');
-    finish();
-    response.end();
-  }
-
-  const server = createServer((request, response) => {
-    handle(request, response).catch(() => {
-      if (!response.headersSent) {
-        response.statusCode = 500;
-        response.end('{"error":{"message":"simulator failure"}}');
-      } else response.destroy();
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, handle);
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
     });
   });
-  server.keepAliveTimeout = 65_000;
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  const host =
+    options.host === undefined || options.host === '0.0.0.0' || options.host === '::'
+      ? '127.0.0.1'
+      : options.host;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
-    attempts,
-    resetAttempts() {
-      attempts.length = 0;
-    },
-    waitFor(predicate, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = attempts.find((attempt) => attempt.endedAt !== null && predicate(attempt));
-          if (found) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(found);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error('simulator: no matching attempt in time'));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    attempts: log.entries,
+    resetAttempts: () => log.reset(),
+    waitFor: (predicate, timeoutMs) => log.waitFor(predicate, timeoutMs),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Stalled streams and idle keep-alive sockets would otherwise hold close() open forever.
+        server.closeAllConnections();
+      }),
   };
+}
+
+function answerOther(
+  kind: 'health' | 'models' | 'none',
+  path: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): void {
+  let status = 200;
+  let body = HEALTH_BODY;
+  if (kind === 'models') body = MODELS_BODY;
+  if (kind === 'none') {
+    status = 404;
+    body = JSON.stringify({
+      error: {
+        message: `no route for ${request.method} ${path}`,
+        type: 'invalid_request_error',
+        code: 'not_found',
+      },
+    });
+  }
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
+  response.end(body);
+}
+
+function answerTokens(settings: RequestSettings, stream: boolean): number {
+  if (settings.tokens !== null) return settings.tokens;
+  return stream ? Math.max(DEFAULT_ANSWER_TOKENS, settings.chunkCount) : DEFAULT_ANSWER_TOKENS;
+}
+
+function attemptNumber(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const parsed = Number(value);
+  return Number.isInteger(parsed) ? parsed : null;
 }
