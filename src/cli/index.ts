@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load-config.ts';
 import { createStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { start } from './start.ts';
+import { parseGroupBy, summaryRowJson, toCsv, usageRowJson } from '../admin/usage-report.ts';
 import { startSimulator } from '../simulator/index.ts';
 
 function number(value: string): number {
@@ -175,12 +176,14 @@ export function buildCli(): Command {
 
   program
     .command('usage')
-    .description('show the usage log')
+    .description('show the usage log: one row per upstream attempt, or totals by day, model or key')
     .option('--account <id>')
     .option('--key <id>')
     .option('--model <name>')
     .option('--from <time>')
     .option('--to <time>')
+    .option('--group-by <day|model|key>')
+    .option('--csv', 'print CSV instead of JSON')
     .option('--limit <n>', 'rows', integer, 50)
     .action(
       async (options: {
@@ -189,20 +192,19 @@ export function buildCli(): Command {
         model?: string;
         from?: string;
         to?: string;
+        groupBy?: string;
+        csv?: boolean;
         limit: number;
       }) =>
-        withStore(async (store) =>
-          print(
-            await store.ledger({
-              accountId: options.account,
-              keyId: options.key,
-              model: options.model,
-              from: options.from,
-              to: options.to,
-              limit: options.limit,
-            }),
-          ),
-        ),
+        withStore(async (store) => {
+          const filters = { accountId: options.account, keyId: options.key, model: options.model, from: options.from, to: options.to };
+          const groupBy = parseGroupBy(options.groupBy);
+          const rows = groupBy
+            ? (await store.usageSummary({ ...filters, groupBy })).map((row) => summaryRowJson(row, groupBy))
+            : (await store.ledger({ ...filters, limit: options.limit })).map(usageRowJson);
+          if (options.csv) process.stdout.write(toCsv(rows));
+          else print(rows);
+        }),
     );
   return program;
 }

@@ -164,3 +164,31 @@ describe('rate limits', () => {
     assert.ok(info.balance_usd < 2 && info.balance_usd > 0);
   });
 });
+
+describe('usage reporting', () => {
+  test('group_by day/model/key and CSV export', async () => {
+    const { key, accountId, keyId } = await gateway.account(5);
+    for (let index = 0; index < 3; index++) assert.equal((await chat(key, BODY)).status, 200);
+    const rows = await ledger(accountId);
+    assert.equal(rows.length, 3);
+    const total = rows.reduce((sum, row) => sum + row.cost_micros, 0);
+    for (const groupBy of ['day', 'model', 'key']) {
+      const grouped = (await gateway.admin('GET', `/admin/usage?account_id=${accountId}&group_by=${groupBy}`)).body.data;
+      assert.equal(grouped.length, 1, groupBy);
+      assert.equal(grouped[0].requests, 3);
+      assert.equal(grouped[0].cost_micros, total);
+    }
+    const byKey = (await gateway.admin('GET', `/admin/usage?account_id=${accountId}&group_by=key`)).body.data;
+    assert.equal(byKey[0].key, keyId);
+    const csv = await fetch(`${gateway.url}/admin/usage?account_id=${accountId}&format=csv`, {
+      headers: { authorization: 'Bearer sk-admin-test-0123456789abcdef' },
+    });
+    assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
+    const lines = (await csv.text()).trim().split('\r\n');
+    assert.equal(lines.length, 4);
+    assert.ok(lines[0]!.startsWith('request_id,attempt,account_id'));
+    const bad = await gateway.admin('GET', `/admin/usage?group_by=week`);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.param, 'group_by');
+  });
+});

@@ -12,6 +12,7 @@ import {
   usdToMicros,
 } from '../../admin/operations.ts';
 import { PorticoError } from '../../errors.ts';
+import { parseGroupBy, summaryRowJson, toCsv, usageRowJson } from '../../admin/usage-report.ts';
 import { hashKey, hashesEqual } from '../../keys/api-keys.ts';
 import { extractApiKey, isUsable } from '../../pipeline/authenticate.ts';
 import type { Services } from '../../services.ts';
@@ -145,46 +146,38 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       },
     );
 
-    admin.get<{ Querystring: Record<string, string | undefined> }>('/admin/usage', async (request) => {
+    admin.get<{ Querystring: Record<string, string | undefined> }>('/admin/usage', async (request, reply) => {
       const query = request.query;
-      const rows = await store.ledger({
+      let groupBy;
+      try {
+        groupBy = parseGroupBy(query.group_by);
+      } catch (error) {
+        throw new PorticoError('invalid_request', { message: (error as Error).message, param: 'group_by' });
+      }
+      for (const name of ['from', 'to'] as const) {
+        if (query[name] && Number.isNaN(Date.parse(query[name]))) {
+          throw new PorticoError('invalid_request', { message: `${name} must be an ISO 8601 time`, param: name });
+        }
+      }
+      const filters = {
         accountId: query.account_id || undefined,
         keyId: query.key_id || undefined,
         model: query.model || undefined,
-        from: query.from || undefined,
-        to: query.to || undefined,
-        limit: query.limit ? Math.min(10_000, Number(query.limit) || 1000) : 1000,
-      });
-      return {
-        data: rows.map((row) => ({
-          request_id: row.requestId,
-          attempt: row.attempt,
-          account_id: row.accountId,
-          key_id: row.keyId,
-          model: row.model,
-          deployment: row.deployment,
-          state: row.state,
-          terminal_state: row.terminalState,
-          status: row.status,
-          prompt_tokens: row.tokens.prompt,
-          cached_tokens: row.tokens.cachedPrompt,
-          completion_tokens: row.tokens.completion,
-          reasoning_tokens: row.tokens.reasoning,
-          total_tokens: row.tokens.total,
-          usage_estimated: row.usageEstimated,
-          needs_review: row.needsReview,
-          held_usd: row.heldMicros / 1_000_000,
-          cost_usd: row.costMicros / 1_000_000,
-          cost_micros: row.costMicros,
-          price_version: row.priceVersion,
-          latency_ms: row.latencyMs,
-          ttft_ms: row.ttftMs,
-          stream: row.stream,
-          error_code: row.errorCode,
-          created_at: row.createdAt,
-          settled_at: row.settledAt,
-        })),
+        from: query.from ? new Date(query.from).toISOString() : undefined,
+        to: query.to ? new Date(query.to).toISOString() : undefined,
       };
+      const data = groupBy
+        ? (await store.usageSummary({ ...filters, groupBy })).map((row) => summaryRowJson(row, groupBy))
+        : (await store.ledger({ ...filters, limit: query.limit ? Math.min(100_000, Number(query.limit) || 1000) : 1000 })).map(
+            usageRowJson,
+          );
+      if (query.format === 'csv') {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="usage${groupBy ? `-by-${groupBy}` : ''}.csv"`)
+          .send(toCsv(data));
+      }
+      return { data };
     });
   });
 }
