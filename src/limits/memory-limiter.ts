@@ -26,6 +26,11 @@ export interface MemoryLimiter extends Limiter {
    * limiter hands its fallback's usage back to Redis this way when Redis recovers.
    */
   takeWindowUsage(): WindowUsage[];
+  /**
+   * Charges every subject as an admission would, without checking its limits: the Redis limiter mirrors
+   * what Redis admitted, so that its fallback starts from this instance's recent usage and slots.
+   */
+  record(subjects: ReadonlyArray<AdmitSubject>, tokens: number): AdmissionTicket;
 }
 
 export interface WindowUsage {
@@ -133,38 +138,48 @@ export function createMemoryLimiter(options: MemoryLimiterOptions = {}): MemoryL
     };
   }
 
+  /** Evaluates and, when allowed (or `force`d), charges every subject; returns the decision and ticket. */
+  function admitOrRecord(requested: ReadonlyArray<AdmitSubject>, estimatedTokens: number, force: boolean) {
+    const nowMs = now();
+    const second = Math.floor(nowMs / 1000);
+    const cost = normalizeTokens(estimatedTokens);
+    sweep(nowMs);
+    const entries = requested.map(({ id, spec }): Entry => {
+      const state = touch(id, nowMs);
+      state.buckets.prune(second);
+      return {
+        state,
+        rpm: limitOf(spec, 'rpm'),
+        tpm: limitOf(spec, 'tpm'),
+        maxConcurrency: limitOf(spec, 'maxConcurrency'),
+      };
+    });
+    const { allowed, outcomes } = evaluate(entries, cost, nowMs);
+    if (!allowed && !force) return { decision: buildDecision(false, outcomes) };
+    entries.forEach((entry, index) => {
+      const outcome = outcomes[index]!;
+      entry.state.buckets.add(second, entry.rpm === null ? 0 : 1, entry.tpm === null ? 0 : cost);
+      if (entry.maxConcurrency !== null) entry.state.inFlight++;
+      charge(outcome.requests, 1, second, nowMs);
+      charge(outcome.tokens, cost, second, nowMs);
+      if (outcome.concurrency) outcome.concurrency.inFlight++;
+    });
+    const decision: LimitDecision = buildDecision(true, outcomes);
+    return { decision, ticket: ticketFor(entries, second, cost) };
+  }
+
   return {
     kind: 'memory',
     get trackedSubjects() {
       return subjects.size;
     },
     async admit(requested: ReadonlyArray<AdmitSubject>, estimatedTokens: number) {
-      const nowMs = now();
-      const second = Math.floor(nowMs / 1000);
-      const cost = normalizeTokens(estimatedTokens);
-      sweep(nowMs);
-      const entries = requested.map(({ id, spec }): Entry => {
-        const state = touch(id, nowMs);
-        state.buckets.prune(second);
-        return {
-          state,
-          rpm: limitOf(spec, 'rpm'),
-          tpm: limitOf(spec, 'tpm'),
-          maxConcurrency: limitOf(spec, 'maxConcurrency'),
-        };
-      });
-      const { allowed, outcomes } = evaluate(entries, cost, nowMs);
-      if (!allowed) return { decision: buildDecision(false, outcomes) };
-      entries.forEach((entry, index) => {
-        const outcome = outcomes[index]!;
-        entry.state.buckets.add(second, entry.rpm === null ? 0 : 1, entry.tpm === null ? 0 : cost);
-        if (entry.maxConcurrency !== null) entry.state.inFlight++;
-        charge(outcome.requests, 1, second, nowMs);
-        charge(outcome.tokens, cost, second, nowMs);
-        if (outcome.concurrency) outcome.concurrency.inFlight++;
-      });
-      const decision: LimitDecision = buildDecision(true, outcomes);
-      return { decision, ticket: ticketFor(entries, second, cost) };
+      return admitOrRecord(requested, estimatedTokens, false);
+    },
+    record(requested: ReadonlyArray<AdmitSubject>, tokens: number): AdmissionTicket {
+      const { ticket } = admitOrRecord(requested, tokens, true);
+      if (!ticket) throw new Error('a forced admission always has a ticket');
+      return ticket;
     },
     takeWindowUsage() {
       const second = Math.floor(now() / 1000);

@@ -7,7 +7,8 @@ import type { Script } from './redis-scripts.ts';
 
 /** The most any one Redis command may take before the limiter gives up on it (RELIABILITY.md F10). */
 export const MAX_COMMAND_TIMEOUT_MS = 250;
-const CONNECT_TIMEOUT_MS = 1000;
+/** Bounds the first connection attempt, the only wait an admission can have before falling back. */
+export const CONNECT_TIMEOUT_MS = 1000;
 const MAX_RECONNECT_DELAY_MS = 2000;
 
 /** A requested command timeout, clamped to (0, MAX_COMMAND_TIMEOUT_MS]; the default is the maximum. */

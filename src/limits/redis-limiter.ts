@@ -6,11 +6,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { buildDecision, limitOf, normalizeTokens, type SubjectOutcome } from './decision.ts';
+import { buildDecision, limitOf, normalizeTokens } from './decision.ts';
+import {
+  outcomesFromReply,
+  REPLY_HEADER,
+  REPLY_PER_SUBJECT,
+  type ScriptEntry as Entry,
+} from './redis-reply.ts';
 import { createMemoryLimiter } from './memory-limiter.ts';
-import { clampCommandTimeout, connectRedis, integerReply, runScript } from './redis-connection.ts';
+import {
+  clampCommandTimeout,
+  connectRedis,
+  CONNECT_TIMEOUT_MS,
+  integerReply,
+  runScript,
+} from './redis-connection.ts';
 import { ADMIT_SCRIPT, CARRY_SCRIPT, RELEASE_SCRIPT, script } from './redis-scripts.ts';
-import { untilEmptyMs } from './sliding-window.ts';
 import type { AdmissionTicket, AdmitSubject, LimitSpec, Limiter, LimiterStatus } from './types.ts';
 
 export interface RedisLimiterOptions {
@@ -38,22 +49,15 @@ export interface RedisLimiterSettings {
 export interface RedisLimiter extends Limiter {
   readonly kind: 'redis';
   readonly settings: RedisLimiterSettings;
-}
-
-interface Entry {
-  readonly id: string;
-  readonly rpm: number | null;
-  readonly tpm: number | null;
-  readonly maxConcurrency: number | null;
+  /** Redis calls that failed or timed out since start (each one sent the instance to its fallback). */
+  readonly redisFailures: number;
 }
 
 const ADMIT = script(ADMIT_SCRIPT);
 const RELEASE = script(RELEASE_SCRIPT);
 const CARRY = script(CARRY_SCRIPT);
-const REPLY_HEADER = 3;
 /** Slot releases kept for Redis's return; beyond this many, the oldest are left to their lease. */
 const MAX_PENDING_SLOT_RELEASES = 10_000;
-const REPLY_PER_SUBJECT = 7;
 
 /** One instance's share of a limit while it cannot see the others: limit / instances, at least 1. */
 export function fallbackShare(spec: LimitSpec, instances: number): LimitSpec {
@@ -67,43 +71,6 @@ function describeFailure(error: unknown): string {
   return `redis unavailable (${message}); admitting this instance's share of each limit locally`;
 }
 
-function outcomesFromReply(reply: number[], entries: ReadonlyArray<Entry>, cost: number) {
-  const allowed = reply[0] === 1;
-  const nowMs = reply[1]!;
-  const nowSecond = reply[2]!;
-  const newest = (second: number): number | null => (second < 0 ? null : second);
-  const outcomes = entries.map((entry, index): SubjectOutcome => {
-    const at = REPLY_HEADER + index * REPLY_PER_SUBJECT;
-    const [requestsUsed, requestWait, requestsNewest, tokensUsed, tokenWait, tokensNewest, inFlight] =
-      reply.slice(at, at + REPLY_PER_SUBJECT) as [number, number, number, number, number, number, number];
-    const outcome: SubjectOutcome = {};
-    if (entry.rpm !== null) {
-      outcome.requests = allowed
-        ? { limit: entry.rpm, used: requestsUsed + 1, waitMs: 0, resetMs: untilEmptyMs(nowSecond, nowMs) }
-        : {
-            limit: entry.rpm,
-            used: requestsUsed,
-            waitMs: requestWait,
-            resetMs: untilEmptyMs(newest(requestsNewest), nowMs),
-          };
-    }
-    if (entry.tpm !== null) {
-      const charged = allowed && cost > 0;
-      outcome.tokens = {
-        limit: entry.tpm,
-        used: tokensUsed + (allowed ? cost : 0),
-        waitMs: allowed ? 0 : tokenWait,
-        resetMs: untilEmptyMs(charged ? nowSecond : newest(tokensNewest), nowMs),
-      };
-    }
-    if (entry.maxConcurrency !== null) {
-      outcome.concurrency = { limit: entry.maxConcurrency, inFlight: inFlight + (allowed ? 1 : 0) };
-    }
-    return outcome;
-  });
-  return { allowed, nowSecond, outcomes };
-}
-
 export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
   const settings: RedisLimiterSettings = Object.freeze({
     keyPrefix: options.keyPrefix,
@@ -113,7 +80,11 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
     probeIntervalMs: Math.max(10, options.probeIntervalMs ?? 1000),
   });
   const client: Redis = connectRedis(options.url, settings.commandTimeoutMs);
+  // Decides while Redis is away; while Redis answers it mirrors this instance's admissions (a shadow), so
+  // the fallback starts from this instance's recent usage and slots instead of from zero.
   const fallback = createMemoryLimiter();
+  // What the fallback admitted in the current window, handed to Redis when it is back.
+  const outageUsage = createMemoryLimiter();
   let degraded: string | undefined;
   let everReady = false;
   let closed = false;
@@ -130,8 +101,11 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
   const keysOf = (entries: ReadonlyArray<{ id: string }>): string[] =>
     entries.flatMap((entry) => [windowKey(entry.id), flightKey(entry.id)]);
 
+  let redisFailures = 0;
+
   function markDegraded(reason: string): void {
     if (closed) return;
+    redisFailures++;
     degraded = reason;
     probeTimer ??= setInterval(() => void probe(), settings.probeIntervalMs).unref();
   }
@@ -155,7 +129,7 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
       await pipeline.exec().catch(() => undefined);
     }
     // What the fallback admitted while Redis was away still counts for the rest of the window.
-    const usage = fallback.takeWindowUsage();
+    const usage = outageUsage.takeWindowUsage();
     if (usage.length === 0) return;
     const args = usage.flatMap((item) => [item.requests, item.tokens]);
     try {
@@ -189,19 +163,18 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
   client.on('close', () => {
     if (everReady) markDegraded('redis connection closed; admitting locally until it is back');
   });
-  const firstReady = new Promise<void>((resolve) =>
-    client.once('ready', () => {
-      everReady = true;
-      resolve();
-    }),
-  );
+  client.once('ready', () => (everReady = true));
+  // Settles when the first connection attempt does: ready, refused or closed.
+  const firstAttempt = new Promise<void>((resolve) => {
+    for (const event of ['ready', 'error', 'close']) client.once(event, () => resolve());
+  });
 
-  /** At start-up only: give the first connection up to one command timeout before falling back. */
+  /** At start-up only: wait for the first connection attempt, at most its connect timeout. */
   async function awaitFirstConnection(): Promise<void> {
     if (everReady) return;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, settings.commandTimeoutMs)));
-    await Promise.race([firstReady, timeout]);
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, CONNECT_TIMEOUT_MS)));
+    await Promise.race([firstAttempt, timeout]);
     clearTimeout(timer);
   }
 
@@ -210,12 +183,14 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
     ticketId: string,
     second: number,
     cost: number,
+    shadow: AdmissionTicket,
   ): AdmissionTicket {
     let released = false;
     return {
       async release(actualTokens: number): Promise<void> {
         if (released) return;
         released = true;
+        await shadow.release(actualTokens);
         // While Redis is away the token correction is dropped and the slot is freed once Redis is back.
         if (closed) return;
         if (degraded !== undefined) return releaseSlotLater(entries, ticketId);
@@ -232,14 +207,29 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
     };
   }
 
+  const sharesOf = (subjects: ReadonlyArray<AdmitSubject>): AdmitSubject[] =>
+    subjects.map(({ id, spec }) => ({ id, spec: fallbackShare(spec, settings.instances) }));
+
   async function admitLocally(subjects: ReadonlyArray<AdmitSubject>, estimatedTokens: number) {
-    const shares = subjects.map(({ id, spec }) => ({ id, spec: fallbackShare(spec, settings.instances) }));
-    return fallback.admit(shares, estimatedTokens);
+    const result = await fallback.admit(sharesOf(subjects), estimatedTokens);
+    const local = result.ticket;
+    if (!local) return result;
+    const windowsOnly = subjects.map(({ id, spec }) => ({ id, spec: { rpm: spec.rpm, tpm: spec.tpm } }));
+    const carried = outageUsage.record(windowsOnly, estimatedTokens);
+    const ticket: AdmissionTicket = {
+      async release(actualTokens) {
+        await Promise.all([local.release(actualTokens), carried.release(actualTokens)]);
+      },
+    };
+    return { decision: result.decision, ticket };
   }
 
   return {
     kind: 'redis',
     settings,
+    get redisFailures() {
+      return redisFailures;
+    },
     async admit(subjects, estimatedTokens) {
       if (degraded === undefined) await awaitFirstConnection();
       if (degraded !== undefined || closed) return admitLocally(subjects, estimatedTokens);
@@ -264,7 +254,9 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
       }
       const { allowed, nowSecond, outcomes } = outcomesFromReply(reply, entries, cost);
       const decision = buildDecision(allowed, outcomes);
-      return allowed ? { decision, ticket: redisTicket(entries, ticketId, nowSecond, cost) } : { decision };
+      if (!allowed) return { decision };
+      const shadow = fallback.record(sharesOf(subjects), cost);
+      return { decision, ticket: redisTicket(entries, ticketId, nowSecond, cost, shadow) };
     },
     status(): LimiterStatus {
       return degraded === undefined ? { healthy: true } : { healthy: false, degraded };
@@ -274,7 +266,7 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
       closed = true;
       clearInterval(probeTimer);
       probeTimer = undefined;
-      await fallback.close();
+      await Promise.all([fallback.close(), outageUsage.close()]);
       if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
       else client.disconnect();
     },

@@ -143,6 +143,31 @@ async function countAdmitted(limiter: Limiter, subjects: AdmitSubject[], attempt
   return count;
 }
 
+/** Redis calls a limiter saw fail (0 for memory): a burst that timed out ran partly on the fallback. */
+function redisFailures(limiter: Limiter): number {
+  return 'redisFailures' in limiter && typeof limiter.redisFailures === 'number' ? limiter.redisFailures : 0;
+}
+
+/**
+ * Runs a burst up to three times (fresh subject each time) until one runs with Redis answering throughout;
+ * on a loaded machine a 250 ms command timeout can send part of a burst to the fallback, which the
+ * fallback tests cover. Returns the admitted count and whether Redis answered throughout.
+ */
+async function burst(
+  limiters: Limiter[],
+  run: (round: number) => Promise<number>,
+): Promise<{ admitted: number; healthy: boolean }> {
+  let admitted = 0;
+  for (let round = 0; round < 3; round++) {
+    const before = limiters.map(redisFailures);
+    admitted = await run(round);
+    if (limiters.every((limiter, index) => redisFailures(limiter) === before[index]))
+      return { admitted, healthy: true };
+    await waitFor(() => limiters.every((limiter) => limiter.status().healthy), 'Redis to answer again');
+  }
+  return { admitted, healthy: false };
+}
+
 function subject(id: string, spec: AdmitSubject['spec']): AdmitSubject {
   return { id, spec };
 }
@@ -169,12 +194,16 @@ for (const backend of backends) {
       withLimiters(backend, async (make) => {
         const limiter = make();
         const spec = { rpm: 60 };
-        const results = await Promise.all(
-          Array.from({ length: 1000 }, () => limiter.admit([subject('key:burst', spec)], 10)),
-        );
+        let results: Array<{ decision: LimitDecision; ticket?: AdmissionTicket }> = [];
+        const { admitted } = await burst([limiter], async (round) => {
+          results = await Promise.all(
+            Array.from({ length: 1000 }, () => limiter.admit([subject(`key:burst${round}`, spec)], 10)),
+          );
+          return results.filter((result) => result.decision.allowed).length;
+        });
+        // One instance stays exact even when part of the burst fell back: the fallback mirrors its admissions.
+        assert.equal(admitted, 60, 'the sliding window has no burst allowance');
         const allowed = results.filter((result) => result.decision.allowed);
-        assert.equal(allowed.length, 60, 'the sliding window has no burst allowance');
-        assert.deepEqual(limiter.status(), { healthy: true });
         for (const { decision } of allowed) {
           assert.equal(decision.headers['x-ratelimit-limit-requests'], '60');
           assert.match(decision.headers['x-ratelimit-reset-requests'] ?? '', /^(\d+s|1m\d+s)$/);
@@ -260,8 +289,10 @@ for (const backend of backends) {
 
     test('unlimited subjects are admitted with a ticket and no headers', () =>
       withLimiters(backend, async (make) => {
-        const { decision, ticket } = await make().admit([subject('key:free', { rpm: null, tpm: null })], 5);
+        const limiter = make();
+        const { decision, ticket } = await limiter.admit([subject('key:free', { rpm: null, tpm: null })], 5);
         assert.deepEqual(decision, { allowed: true, headers: {} });
+        assert.deepEqual(limiter.status(), { healthy: true });
         assert.ok(ticket);
         await ticket.release(5);
       }));
@@ -274,12 +305,19 @@ for (const backend of backends) {
           const one = make();
           const two = make();
           const spec = { rpm: 60, maxConcurrency: 100 };
-          const results = await Promise.all(
-            Array.from({ length: 1000 }, (_, index) =>
-              (index % 2 ? one : two).admit([subject('key:s', spec)], 1),
-            ),
-          );
-          assert.equal(results.filter((result) => result.decision.allowed).length, 60);
+          const { admitted: total, healthy } = await burst([one, two], async (round) => {
+            const results = await Promise.all(
+              Array.from({ length: 1000 }, (_, index) =>
+                (index % 2 ? one : two).admit([subject(`key:s${round}`, spec)], 1),
+              ),
+            );
+            return results.filter((result) => result.decision.allowed).length;
+          });
+          // If Redis kept timing out in every round (a starved machine), an instance on its fallback (share = the
+          // whole limit here, instances = 1) beside one on Redis can admit up to twice the limit; see the ADR.
+          if (healthy) assert.equal(total, 60);
+          else assert.ok(total <= 2 * 60, `admitted ${total}`);
+          await waitFor(() => one.status().healthy && two.status().healthy, 'Redis to answer');
           const slot = [subject('key:slot', { maxConcurrency: 1 })];
           const ticket = await admitted(one, slot);
           await refused(two, slot);
@@ -360,16 +398,18 @@ for (const backend of backends) {
           assert.deepEqual(limiter.status(), { healthy: true });
 
           server.kill('SIGSTOP');
-          // The first call waits out the command timeout; the rest go straight to the local share of 5.
-          assert.equal(await countAdmitted(limiter, requests, 20), 5);
+          // The first call waits out the command timeout; the rest go straight to the local share of 5, less
+          // the 2 this instance admitted through Redis in this window (its fallback mirrors them).
+          assert.equal(await countAdmitted(limiter, requests, 20), 3);
           assert.match(limiter.status().degraded ?? '', /timed out/i);
           await firstSlot.release(1); // Redis is away: freed when it returns
 
           server.kill('SIGCONT');
           await waitFor(() => limiter.status().healthy, 'the limiter to recover');
-          // 2 before + 5 during, and the timed-out call may still have run in Redis: at most 10 in all.
+          // 2 before + 3 during (handed to Redis on recovery), and the timed-out call may still have run in
+          // Redis: at most 10 in all.
           const after = await countAdmitted(limiter, requests, 10);
-          assert.ok(after >= 1 && 2 + 5 + after <= 10, `admitted ${after} after recovery`);
+          assert.ok(after >= 1 && 2 + 3 + after <= 10, `admitted ${after} after recovery`);
           assert.equal(await countAdmitted(other, requests, 5), 0, 'the other instance sees the same window');
           // The slot released during the outage was freed in Redis: one fits again, not two.
           await admitted(other, slots);

@@ -85,3 +85,17 @@ test('takeWindowUsage reports and forgets window usage but keeps slots in flight
   assert.equal(decision.reason, 'concurrency');
   assert.equal(decision.headers['x-ratelimit-remaining-requests'], '3');
 });
+
+test('record charges without checking, so a later admission sees the mirrored usage and slots', async () => {
+  const limiter = createMemoryLimiter();
+  const spec = { rpm: 2, tpm: 100, maxConcurrency: 1 };
+  const mirrored = limiter.record([{ id: 'key:m', spec }], 150);
+  limiter.record([{ id: 'key:m', spec }], 0);
+  const { decision } = await limiter.admit([{ id: 'key:m', spec }], 1);
+  assert.equal(decision.allowed, false);
+  assert.equal(decision.headers['x-ratelimit-remaining-requests'], '0');
+  assert.equal(decision.headers['x-ratelimit-remaining-tokens'], '0');
+  await mirrored.release(10);
+  const after = await limiter.admit([{ id: 'key:m', spec: { tpm: 100, maxConcurrency: 2 } }], 90);
+  assert.equal(after.decision.allowed, true, 'the release refunded 140 tokens and freed a slot');
+});
