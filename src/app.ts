@@ -12,6 +12,7 @@ import { registerHealthRoutes } from './http/routes/health.ts';
 import { registerModelRoutes } from './http/routes/models.ts';
 import type { Services } from './services.ts';
 import { registerOpenApiRoute } from './http/routes/openapi.ts';
+import { registerDashboard } from './http/routes/dashboard.ts';
 
 export const PACKAGE_VERSION = '0.1.0';
 
@@ -65,6 +66,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     ),
   );
 
+  registerDashboard(app, services);
   registerHealthRoutes(app, services);
   registerModelRoutes(app, services);
   registerChatRoutes(app, services);
