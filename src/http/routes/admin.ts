@@ -16,6 +16,7 @@ import { parseGroupBy, summaryRowJson, toCsv, usageRowJson } from '../../admin/u
 import { hashKey, hashesEqual } from '../../keys/api-keys.ts';
 import { extractApiKey, isUsable } from '../../pipeline/authenticate.ts';
 import type { Services } from '../../services.ts';
+import { sessionAdmitsAdmin } from '../session-guard.ts';
 
 const AccountCreate = Type.Object(
   {
@@ -54,6 +55,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
 
   app.register(async (admin) => {
     admin.addHook('onRequest', async (request: FastifyRequest) => {
+      if (sessionAdmitsAdmin(request)) return; // an operator's dashboard session (CSRF checked)
       const token = extractApiKey(request.headers);
       if (token === undefined) throw new PorticoError('authentication_failed');
       const hash = hashKey(token);
