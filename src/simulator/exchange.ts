@@ -73,11 +73,16 @@ export class Exchange {
     this.#done = true;
   }
 
-  /** Drops the connection with a TCP reset (a plain destroy where reset is unavailable). */
+  /**
+   * Drops the connection mid-answer. Before any byte is sent, with a TCP reset; after, by closing the
+   * socket once what was written has been flushed, because a reset makes the peer's kernel discard data
+   * it has not read yet, and "n chunks, then the socket dies" must deliver the n chunks.
+   */
   reset(): void {
     this.#done = true;
     const socket = this.response.socket;
-    if (socket && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
-    else this.response.destroy();
+    if (!socket) return void this.response.destroy();
+    if (!this.response.headersSent && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+    else socket.destroySoon();
   }
 }
