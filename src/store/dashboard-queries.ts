@@ -117,3 +117,25 @@ export function selectAuditPage(db: Db, query: AuditPageQuery) {
   }
   return builder.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(pageLimit(query.limit));
 }
+
+/** Row count and cost of everything `selectLedgerPage` would page through (the cursor is ignored). */
+export function selectLedgerTotals(db: Db, query: LedgerPageQuery) {
+  let builder = db
+    .selectFrom('ledger')
+    .select([
+      sql<number | string>`count(*)`.as('rows'),
+      sql<number | string | null>`sum(cost_micros)`.as('cost_micros'),
+    ]);
+  if (query.accountId !== undefined) builder = builder.where('account_id', '=', query.accountId);
+  if (query.keyId !== undefined) builder = builder.where('key_id', '=', query.keyId);
+  if (query.model !== undefined) builder = builder.where('model', '=', query.model);
+  if (query.from !== undefined) builder = builder.where('created_at', '>=', query.from);
+  if (query.to !== undefined) builder = builder.where('created_at', '<', query.to);
+  if (query.status === 'ok') builder = builder.where('status', '>=', 200).where('status', '<', 300);
+  else if (query.status === 'error') {
+    builder = builder.where((eb) =>
+      eb.or([eb('status', 'is', null), eb('status', '<', 200), eb('status', '>=', 300)]),
+    );
+  } else if (typeof query.status === 'number') builder = builder.where('status', '=', query.status);
+  return builder;
+}

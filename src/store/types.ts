@@ -266,6 +266,8 @@ export interface Store {
     detail: Record<string, unknown>;
   }): Promise<void>;
   renameAccount(id: string, name: string): Promise<Account | undefined>;
+  /** Count and cost of every row a `ledgerPage` query matches (its cursor ignored). */
+  ledgerTotals(query: LedgerPageQuery): Promise<{ rows: number; costMicros: number }>;
 }
 
 // ---- dashboard (issue 8) ---------------------------------------------------------------------------

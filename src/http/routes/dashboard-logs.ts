@@ -91,12 +91,19 @@ export function logJson(row: LedgerRow, timeZone: string) {
 export async function logPage(store: Store, query: LogQueryString, accountId: string | undefined) {
   const timeZone = requireTimeZone(query.tz);
   const limit = Math.max(1, Math.min(500, Number(query.limit) || 50));
-  const rows = await store.ledgerPage({ ...logQuery(query, accountId), limit: limit + 1 });
+  const filters = logQuery(query, accountId);
+  const rows = await store.ledgerPage({ ...filters, limit: limit + 1 });
+  const totals = await store.ledgerTotals(filters);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
     data: page.map((row) => logJson(row, timeZone)),
     next_cursor: rows.length > limit && last ? encodeCursor(last) : null,
+    totals: {
+      requests: totals.rows,
+      cost_usd: totals.costMicros / 1_000_000,
+      cost_micros: totals.costMicros,
+    },
     time_zone: timeZone,
     currency: 'USD',
   };

@@ -674,4 +674,9 @@ export class PostgresStore implements Store {
       return toAccount(row);
     });
   }
+
+  async ledgerTotals(query: LedgerPageQuery): Promise<{ rows: number; costMicros: number }> {
+    const row = await dq.selectLedgerTotals(this.#db, query).executeTakeFirst();
+    return { rows: Number(row?.rows ?? 0), costMicros: Number(row?.cost_micros ?? 0) };
+  }
 }

@@ -708,4 +708,9 @@ export class SqliteStore implements Store {
       return this.#requireAccount(id);
     });
   }
+
+  async ledgerTotals(query: LedgerPageQuery): Promise<{ rows: number; costMicros: number }> {
+    const row = this.#first(dq.selectLedgerTotals(this.#kysely, query));
+    return { rows: Number(row?.rows ?? 0), costMicros: Number(row?.cost_micros ?? 0) };
+  }
 }
