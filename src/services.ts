@@ -15,6 +15,7 @@ import { createStore } from './store/index.ts';
 import type { Store } from './store/types.ts';
 import { timeOrderedId } from './ids.ts';
 import { ensureAdminKey } from './keys/admin-key.ts';
+import { RoutingState } from './routing/routing-state.ts';
 
 export interface Services {
   readonly config: ResolvedConfig;
@@ -25,6 +26,8 @@ export interface Services {
   readonly logger: Logger;
   readonly sseTicker: KeepAliveTicker;
   readonly metrics: Metrics;
+  /** Deployment health (breakers, latency, Retry-After cooling), retry budget, drain on shutdown. */
+  readonly routing: RoutingState;
   /** Identifies this process's holds, so start-up recovery can tell live holds from dead ones. */
   readonly processId: string;
   readonly simulator: Simulator | undefined;
@@ -103,6 +106,7 @@ export async function createServices(
     logger,
     sseTicker,
     metrics: new Metrics(options.processMetrics ?? true),
+    routing: new RoutingState(),
     processId,
     simulator,
     startedAt: Date.now(),

@@ -68,6 +68,7 @@ export async function reserveCredits(
     // Another request spent the balance between our read and the hold: the atomic hold refused.
     throw new PorticoError('insufficient_quota', { headers: { 'x-should-retry': 'false' } });
   }
+  services.routing.drain.holdOpened();
   return {
     attempt,
     target,
@@ -87,7 +88,7 @@ export async function settleAttempt(
   record.settled = true;
   const pricing = record.target.model.pricing;
   const cost = costMicros(outcome.counts, pricing);
-  const row = await context.services.store.settle({
+  const settling = context.services.store.settle({
     requestId: context.requestId,
     attempt: record.attempt,
     costMicros: cost,
@@ -107,6 +108,8 @@ export async function settleAttempt(
     stream: outcome.stream,
     errorCode: outcome.errorCode ?? null,
   });
+  // Shutdown waits until every open hold is settled (routing/drain.ts).
+  const row = await settling.finally(() => context.services.routing.drain.holdSettled());
   const metrics = context.services.metrics;
   metrics.attempts.inc({ deployment: record.target.label, state: outcome.terminalState });
   if (row.costMicros > 0) metrics.costMicros.inc({ model: record.target.model.name }, row.costMicros);

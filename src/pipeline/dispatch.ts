@@ -1,16 +1,20 @@
 /**
- * Stage 7: send the request upstream. Targets come from routing; every attempt holds its own credits and
- * is settled exactly once. A failure the upstream cannot have billed (connection refused, 429/5xx before
- * any content) moves on to the next target; anything else ends the request. For streams, the first
- * chunk decides: the client's status is chosen only once the upstream produced real content, so an
- * upstream that fails as 200 + error event can still fall back.
+ * Stage 7: send the request upstream. Routing (src/routing) orders the targets and decides retries;
+ * every attempt holds its own credits and is settled exactly once. Only failures that cannot double-bill
+ * are tried again (DESIGN.md §8), preferably on another deployment. For streams, the first chunk
+ * decides: the client's status is chosen only once the upstream produced real content, so an upstream
+ * that fails as 200 + error event can still fall back; after that, nothing is retried.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PorticoError } from '../errors.ts';
 import { emptyTokenCounts, type ChunkChoice, type TokenCounts } from '../openai/response.ts';
 import type { CompletionResult, ProviderRequest, StreamEvent } from '../providers/provider.ts';
 import { UpstreamError } from '../providers/shared/upstream-error.ts';
 import { classifyTransportError } from '../providers/shared/upstream-client.ts';
+import { AttemptRouter } from '../routing/attempt-router.ts';
+import { ShutdownError } from '../routing/drain.ts';
 import { planAttempts, type AttemptTarget } from '../routing/plan.ts';
+import { retryScope } from '../routing/retry-policy.ts';
 import { keyAllows } from './resolve-model.ts';
 import { reserveCredits, settleAttempt, type AttemptRecord } from './billing.ts';
 import type { ChatContext } from './context.ts';
@@ -22,10 +26,18 @@ export class ClientGoneError extends Error {
   }
 }
 
-function targetsFor(context: ChatContext): AttemptTarget[] {
+function routerFor(context: ChatContext): AttemptRouter {
   const { key, model, services } = context;
   if (!key || !model) throw new Error('dispatch before resolve');
-  return planAttempts(services.config, model, (candidate) => keyAllows(key, candidate));
+  const { health, policy } = services.routing;
+  const targets = planAttempts(
+    services.config,
+    model,
+    (candidate) => keyAllows(key, candidate),
+    Math.random,
+    health,
+  );
+  return new AttemptRouter(targets, health, policy);
 }
 
 function providerInput(context: ChatContext, record: AttemptRecord, signal: AbortSignal): ProviderRequest {
@@ -42,33 +54,57 @@ function providerInput(context: ChatContext, record: AttemptRecord, signal: Abor
   };
 }
 
-function asUpstreamError(error: unknown, signal: AbortSignal): UpstreamError {
-  return error instanceof UpstreamError ? error : classifyTransportError(error, signal);
+/** Client abort and the drain cut, as one signal for the upstream call. */
+interface Signals {
+  readonly client: AbortSignal;
+  readonly drain: AbortSignal;
+  readonly upstream: AbortSignal;
+}
+
+function signalsFor(context: ChatContext, client: AbortSignal): Signals {
+  const drain = context.services.routing.drain.signal;
+  return { client, drain, upstream: AbortSignal.any([client, drain]) };
+}
+
+function asUpstreamError(error: unknown, signals: Signals): UpstreamError {
+  if (signals.drain.aborted && !signals.client.aborted) {
+    return signals.drain.reason instanceof ShutdownError ? signals.drain.reason : new ShutdownError();
+  }
+  return error instanceof UpstreamError ? error : classifyTransportError(error, signals.client);
 }
 
 export function terminalStateOf(error: UpstreamError): 'timeout' | 'client_disconnected' | 'upstream_error' {
+  if (error instanceof ShutdownError) return 'timeout';
   if (error.kind === 'aborted') return 'client_disconnected';
   return error.kind.startsWith('timeout') ? 'timeout' : 'upstream_error';
 }
 
-/** Settle a failed attempt (the upstream billed nothing we know of) and decide whether to go on. */
+/** The ledger row's error code for a failed attempt. */
+export function errorCodeOf(error: UpstreamError): string {
+  if (error instanceof ShutdownError) return 'shutdown_drain_timeout';
+  return error.kind === 'status' ? `upstream_${error.upstreamStatus ?? 0}` : `upstream_${error.kind}`;
+}
+
+/** Settle a failed attempt at what the upstream reported (nothing, before content) and tell routing. */
 async function failAttempt(
   context: ChatContext,
   record: AttemptRecord,
   error: UpstreamError,
-  signal: AbortSignal,
+  signals: Signals,
   stream: boolean,
   counts: TokenCounts = emptyTokenCounts(),
 ): Promise<void> {
-  const state = signal.aborted ? 'client_disconnected' : terminalStateOf(error);
+  const { health } = context.services.routing;
+  if (error instanceof ShutdownError || signals.client.aborted) health.release(record.target.label);
+  else health.recordFailure(record.target.label, error, Date.now());
   await settleAttempt(context, record, {
     counts,
     usageEstimated: false,
-    terminalState: state,
+    terminalState: signals.client.aborted ? 'client_disconnected' : terminalStateOf(error),
     status: error.clientError.status,
     ttftMs: null,
     stream,
-    errorCode: error.kind === 'status' ? `upstream_${error.upstreamStatus ?? 0}` : `upstream_${error.kind}`,
+    errorCode: errorCodeOf(error),
   });
   context.services.logger.warn(
     {
@@ -81,11 +117,39 @@ async function failAttempt(
     },
     'upstream attempt failed',
   );
-  if (signal.aborted) throw new ClientGoneError();
+  if (signals.client.aborted) throw new ClientGoneError();
 }
 
-function finalError(error: UpstreamError): PorticoError {
-  return error.clientError;
+/** Hold credits for the attempt; a refused hold must not leave a half-open probe marked in flight. */
+async function reserve(context: ChatContext, target: AttemptTarget, attempt: number): Promise<AttemptRecord> {
+  try {
+    return await reserveCredits(context, target, attempt);
+  } catch (error) {
+    context.services.routing.health.release(target.label);
+    throw error;
+  }
+}
+
+/** Wait before a retry; the client leaving or the drain cut ends the wait. */
+async function pause(waitMs: number, signals: Signals): Promise<void> {
+  if (waitMs <= 0) return;
+  try {
+    await sleep(waitMs, undefined, { signal: signals.upstream });
+  } catch {
+    if (signals.client.aborted) throw new ClientGoneError();
+    throw new ShutdownError().clientError;
+  }
+}
+
+function finalError(router: AttemptRouter, lastError: UpstreamError | undefined): PorticoError {
+  if (lastError) return lastError.clientError;
+  const cooling = router.cooling(Date.now());
+  if (cooling) {
+    // Every deployment asked us to back off and the wait does not fit the budget: say so, without a call.
+    const code = cooling.status === 503 ? 'upstream_unavailable' : 'upstream_rate_limited';
+    return new PorticoError(code, { retryAfterSeconds: cooling.retryAfterSeconds });
+  }
+  return new PorticoError('upstream_failed', { message: 'The model has no usable deployment right now' });
 }
 
 export interface CompletedAttempt {
@@ -97,23 +161,30 @@ export async function dispatchCompletion(
   context: ChatContext,
   signal: AbortSignal,
 ): Promise<CompletedAttempt> {
-  const targets = targetsFor(context);
+  const router = routerFor(context);
+  const signals = signalsFor(context, signal);
+  const { health } = context.services.routing;
   let lastError: UpstreamError | undefined;
-  for (let index = 0; index < targets.length; index++) {
-    const target = targets[index] as AttemptTarget;
-    const record = await reserveCredits(context, target, index + 1);
+  for (let choice = router.next(Date.now()); choice; choice = router.next(Date.now())) {
+    await pause(choice.waitMs, signals);
+    const { target } = choice;
+    const record = await reserve(context, target, router.attempts);
     try {
       const result = await context.services.providers
         .get(target.deployment.provider)
-        .complete(providerInput(context, record, signal));
+        .complete(providerInput(context, record, signals.upstream));
+      health.recordLatency(target.label, Date.now() - record.startedAt, Date.now());
+      health.recordSuccess(target.label);
       return { result, record };
     } catch (error) {
-      lastError = asUpstreamError(error, signal);
-      await failAttempt(context, record, lastError, signal, false);
-      if (!lastError.unbilled) break;
+      lastError = asUpstreamError(error, signals);
+      await failAttempt(context, record, lastError, signals, false);
+      const scope = lastError instanceof ShutdownError ? 'none' : retryScope(lastError, false);
+      if (scope === 'none') break;
+      router.failed(target, scope, Date.now());
     }
   }
-  throw finalError(lastError ?? noTargets());
+  throw finalError(router, lastError);
 }
 
 export interface OpenedStream {
@@ -125,40 +196,81 @@ export interface OpenedStream {
 }
 
 export async function dispatchStream(context: ChatContext, signal: AbortSignal): Promise<OpenedStream> {
-  const targets = targetsFor(context);
+  const router = routerFor(context);
+  const signals = signalsFor(context, signal);
+  const { health } = context.services.routing;
   let lastError: UpstreamError | undefined;
-  for (let index = 0; index < targets.length; index++) {
-    const target = targets[index] as AttemptTarget;
-    const record = await reserveCredits(context, target, index + 1);
+  for (let choice = router.next(Date.now()); choice; choice = router.next(Date.now())) {
+    await pause(choice.waitMs, signals);
+    const { target } = choice;
+    const record = await reserve(context, target, router.attempts);
     const buffered: StreamEvent[] = [];
     try {
       const events = await context.services.providers
         .get(target.deployment.provider)
-        .stream(providerInput(context, record, signal));
+        .stream(providerInput(context, record, signals.upstream));
       const iterator = events[Symbol.asyncIterator]();
       // The first chunk decides: pull until real content (or the end) before committing to a 200.
       while (true) {
         const next = await iterator.next();
-        if (next.done) return { record, buffered, iterator, done: true };
+        if (next.done) {
+          health.recordSuccess(target.label);
+          return { record, buffered, iterator, done: true };
+        }
         buffered.push(next.value);
-        if (next.value.type === 'choices' && hasContent(next.value.choices))
-          return { record, buffered, iterator, done: false };
+        if (next.value.type === 'choices' && hasContent(next.value.choices)) {
+          health.recordLatency(target.label, Date.now() - record.startedAt, Date.now());
+          return { record, buffered, iterator: watched(context, target, iterator, signals), done: false };
+        }
       }
     } catch (error) {
-      lastError = asUpstreamError(error, signal);
+      lastError = asUpstreamError(error, signals);
       const reported = buffered.findLast((event) => event.type === 'usage');
       await failAttempt(
         context,
         record,
         lastError,
-        signal,
+        signals,
         true,
         reported?.type === 'usage' ? reported.counts : undefined,
       );
-      if (!lastError.unbilled && lastError.kind !== 'protocol') break;
+      const scope = lastError instanceof ShutdownError ? 'none' : retryScope(lastError, true);
+      if (scope === 'none') break;
+      router.failed(target, scope, Date.now());
     }
   }
-  throw finalError(lastError ?? noTargets());
+  throw finalError(router, lastError);
+}
+
+/**
+ * The rest of a committed stream: its outcome feeds the deployment's breaker (a stream that stalls or
+ * breaks midway is a failure of that deployment), and a drain cut surfaces as `ShutdownError`.
+ */
+function watched(
+  context: ChatContext,
+  target: AttemptTarget,
+  inner: AsyncIterator<StreamEvent>,
+  signals: Signals,
+): AsyncIterator<StreamEvent> {
+  const { health } = context.services.routing;
+  return {
+    async next() {
+      try {
+        const result = await inner.next();
+        if (result.done) health.recordSuccess(target.label);
+        return result;
+      } catch (error) {
+        const failure = asUpstreamError(error, signals);
+        if (failure instanceof ShutdownError || signals.client.aborted) health.release(target.label);
+        else health.recordFailure(target.label, failure, Date.now());
+        throw failure;
+      }
+    },
+    async return(value?: unknown) {
+      health.release(target.label);
+      return (await inner.return?.(value)) ?? { done: true, value: undefined };
+    },
+  };
 }
 
 /** Real content: text, reasoning, a tool call or a finish reason (a bare `role` delta is not). */
@@ -170,12 +282,4 @@ function hasContent(choices: ChunkChoice[]): boolean {
       Boolean(choice.delta.reasoning_content) ||
       (choice.delta.tool_calls?.length ?? 0) > 0,
   );
-}
-
-function noTargets(): UpstreamError {
-  return new UpstreamError({
-    kind: 'connect',
-    code: 'upstream_failed',
-    message: 'the model has no usable deployment',
-  });
 }

@@ -12,6 +12,7 @@ import {
   ClientGoneError,
   dispatchCompletion,
   dispatchStream,
+  errorCodeOf,
   terminalStateOf,
   type OpenedStream,
 } from '../../pipeline/dispatch.ts';
@@ -208,7 +209,7 @@ async function streamCompletion(
       status: terminalState === 'client_disconnected' ? 499 : failure.clientError.status,
       ttftMs,
       stream: true,
-      errorCode: `upstream_${failure.kind}`,
+      errorCode: errorCodeOf(failure),
     });
     if (terminalState !== 'client_disconnected') {
       request.log.warn({ kind: failure.kind, detail: failure.message }, 'upstream stream failed after start');

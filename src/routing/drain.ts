@@ -1,0 +1,65 @@
+/**
+ * Graceful shutdown (RELIABILITY.md F12): `begin()` marks the process as draining (new requests are
+ * refused by the overload guard); `cut()` ends what is still live when the drain timeout is reached:
+ * every upstream call listens to `signal`, and a request cut this way fails with `ShutdownError`, which
+ * the HTTP layer sends as a final SSE error event (or a 503) after settling the attempt.
+ */
+import { UpstreamError } from '../providers/shared/upstream-error.ts';
+
+export class ShutdownError extends UpstreamError {
+  constructor() {
+    super({
+      kind: 'reset',
+      code: 'service_unavailable',
+      message: 'the gateway reached its drain timeout while shutting down',
+      clientMessage: 'The gateway is restarting; retry the request',
+      retryAfterSeconds: 1,
+    });
+    this.name = 'ShutdownError';
+  }
+}
+
+export class DrainController {
+  readonly #controller = new AbortController();
+  #draining = false;
+  #openHolds = 0;
+  #idleWaiters: Array<() => void> = [];
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Aborted when live requests must end now. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  begin(): void {
+    this.#draining = true;
+  }
+
+  cut(): void {
+    this.#draining = true;
+    this.#controller.abort(new ShutdownError());
+  }
+
+  /** Billing tells us about every hold it opens and settles, so shutdown can wait for the last one. */
+  holdOpened(): void {
+    this.#openHolds++;
+  }
+
+  holdSettled(): void {
+    this.#openHolds = Math.max(0, this.#openHolds - 1);
+    if (this.#openHolds === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+
+  get openHolds(): number {
+    return this.#openHolds;
+  }
+
+  /** Resolves once no hold of this process is open. */
+  idle(): Promise<void> {
+    if (this.#openHolds === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+}
