@@ -13,6 +13,7 @@ import { registerModelRoutes } from './http/routes/models.ts';
 import type { Services } from './services.ts';
 import { registerOpenApiRoute } from './http/routes/openapi.ts';
 import { registerDashboard } from './http/routes/dashboard.ts';
+import { registerOverloadGuard } from './http/overload.ts';
 
 export const PACKAGE_VERSION = '0.1.0';
 
@@ -66,6 +67,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     ),
   );
 
+  registerOverloadGuard(app, services);
   registerDashboard(app, services);
   registerHealthRoutes(app, services);
   registerModelRoutes(app, services);
