@@ -2,7 +2,7 @@
 import type { ResolvedModel } from '../config/load-config.ts';
 import type { ChatCompletionRequest } from '../openai/request.ts';
 import type { Services } from '../services.ts';
-import type { ApiKeyRecord } from '../store/types.ts';
+import type { Account, ApiKeyRecord } from '../store/types.ts';
 import type { AdmissionTicket } from '../limits/index.ts';
 
 export interface ChatContext {
@@ -14,6 +14,8 @@ export interface ChatContext {
   readonly rawBody: unknown;
   body?: ChatCompletionRequest;
   key?: ApiKeyRecord;
+  /** The key's account as read at admission (balance, status, account-wide limits). */
+  account?: Account;
   model?: ResolvedModel;
   ticket?: AdmissionTicket;
   /** Headers every response of this request carries (rate-limit state). */

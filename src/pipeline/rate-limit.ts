@@ -1,11 +1,12 @@
 /**
  * Stage 5: rate limits, per key and per account (RPM, TPM estimated at admission and corrected at
- * settle, concurrency). Refusals are 429 with Retry-After; the x-ratelimit-* headers go on every response
+ * settle, concurrency); a request is admitted only if every limited subject admits it. Refusals are 429 with Retry-After; the x-ratelimit-* headers go on every response
  * of a limited key.
  */
 import { PorticoError } from '../errors.ts';
 import { estimatePromptTokensUpperBound } from '../billing/index.ts';
 import type { ChatContext } from './context.ts';
+import type { LimitSpec } from '../limits/index.ts';
 
 /** What a request is assumed to produce at admission when it sets no cap; corrected at settle. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -15,13 +16,21 @@ export async function rateLimit(context: ChatContext): Promise<void> {
   if (!key || !body || !model || context.replay) return;
   const promptUpperBound = estimatePromptTokensUpperBound(body);
   context.promptUpperBound = promptUpperBound;
-  if (key.rpm === null && key.tpm === null && key.maxConcurrency === null) return;
+  // Read once here; billing reuses it for the first attempt's hold plan.
+  const account = await context.services.store.getAccount(key.accountId);
+  context.account = account;
+  const subjects: Array<{ id: string; spec: LimitSpec }> = [];
+  if (key.rpm !== null || key.tpm !== null || key.maxConcurrency !== null) {
+    subjects.push({ id: `key:${key.id}`, spec: { rpm: key.rpm, tpm: key.tpm, maxConcurrency: key.maxConcurrency } });
+  }
+  const shared = account?.limits;
+  if (shared && (shared.rpm !== null || shared.tpm !== null || shared.maxConcurrency !== null)) {
+    subjects.push({ id: `account:${key.accountId}`, spec: shared });
+  }
+  if (subjects.length === 0) return;
   const requested = body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_OUTPUT_ESTIMATE;
   const estimate = promptUpperBound + Math.min(requested, model.maxOutputTokens);
-  const { decision, ticket } = await context.services.limiter.admit(
-    [{ id: `key:${key.id}`, spec: { rpm: key.rpm, tpm: key.tpm, maxConcurrency: key.maxConcurrency } }],
-    estimate,
-  );
+  const { decision, ticket } = await context.services.limiter.admit(subjects, estimate);
   Object.assign(context.responseHeaders, decision.headers);
   if (!decision.allowed) {
     const retryAfter = Math.max(1, decision.retryAfterSeconds ?? 1);

@@ -17,6 +17,9 @@ export interface AccountsTable {
   held_micros: Int;
   status: string;
   created_at: string;
+  rpm: Int | null;
+  tpm: Int | null;
+  max_concurrency: Int | null;
 }
 
 export interface ApiKeysTable {

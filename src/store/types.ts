@@ -14,6 +14,14 @@ export interface Account {
   heldMicros: number;
   status: AccountStatus;
   createdAt: string;
+  /** Limits shared by every key of the account (null = none); keys may have tighter ones. */
+  limits: AccountLimits;
+}
+
+export interface AccountLimits {
+  rpm: number | null;
+  tpm: number | null;
+  maxConcurrency: number | null;
 }
 
 export interface ApiKeyRecord {
@@ -205,6 +213,8 @@ export interface Store {
   getAccount(id: string): Promise<Account | undefined>;
   listAccounts(): Promise<Account[]>;
   setAccountStatus(id: string, status: AccountStatus): Promise<Account | undefined>;
+  /** Replace the account-wide limits (audited). */
+  setAccountLimits(id: string, limits: AccountLimits): Promise<Account | undefined>;
 
   createKey(input: NewApiKey): Promise<ApiKeyRecord>;
   getKey(id: string): Promise<ApiKeyRecord | undefined>;

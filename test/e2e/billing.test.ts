@@ -42,7 +42,9 @@ describe('the credit race', () => {
 
     const start = Math.floor(maxCost * 1.5);
     const { key, accountId } = await gateway.account(start / 1_000_000);
-    const responses = await Promise.all(Array.from({ length: 200 }, () => chat(key, BODY)));
+    // The upstream answers slowly, so all 200 holds race while the first one is still held.
+    const slow = { ...BODY, messages: [{ role: 'user', content: 'race [[sim:slow_first_byte=1500]]' }] };
+    const responses = await Promise.all(Array.from({ length: 200 }, () => chat(key, slow)));
     const statuses = responses.map((response) => response.status);
     await Promise.all(responses.map((response) => response.arrayBuffer()));
     assert.equal(statuses.filter((status) => status === 200).length, 1, `statuses: ${statuses.join(',')}`);
@@ -190,5 +192,28 @@ describe('usage reporting', () => {
     const bad = await gateway.admin('GET', `/admin/usage?group_by=week`);
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.param, 'group_by');
+  });
+});
+
+describe('account-wide limits', () => {
+  test('RPM on the account is shared by all its keys', async () => {
+    const created = await gateway.admin('POST', '/admin/accounts', { name: 'shared', credits_usd: 10, rpm: 3 });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.limits.rpm, 3);
+    const keys: string[] = [];
+    for (let index = 0; index < 2; index++) {
+      keys.push((await gateway.admin('POST', '/admin/keys', { account_id: created.body.id })).body.key);
+    }
+    const statuses: number[] = [];
+    for (let index = 0; index < 6; index++) {
+      const response = await chat(keys[index % 2]!, { model: 'sim-openai', messages: [{ role: 'user', content: 'x' }], max_tokens: 5 });
+      statuses.push(response.status);
+      await response.arrayBuffer();
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 429, 429, 429]);
+    const relaxed = await gateway.admin('PUT', `/admin/accounts/${created.body.id}/limits`, { rpm: null });
+    assert.equal(relaxed.body.limits.rpm, null);
+    const after = await chat(keys[0]!, { model: 'sim-openai', messages: [{ role: 'user', content: 'x' }], max_tokens: 5 });
+    assert.equal(after.status, 200);
   });
 });

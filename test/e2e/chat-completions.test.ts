@@ -267,8 +267,12 @@ describe('errors surface as the SDK error classes with the seed body', () => {
     ];
     for (const model of ['sim-openai', 'gemini-3.5-flash']) {
       for (const [fault, errorClass, status, type] of cases) {
+        // A gateway of its own for each case: an upstream 429 or 503 puts the deployment in a cool-down
+        // that would change the answer of the next case.
+        const own = await startGateway({ simulator: gateway.simulator });
+        const ownClient = new OpenAI({ apiKey: (await own.account(10)).key, baseURL: `${own.url}/v1`, maxRetries: 0 });
         await assert.rejects(
-          client.chat.completions.create({
+          ownClient.chat.completions.create({
             model,
             messages: [{ role: 'user', content: `x [[sim:${fault}]]` }],
           }),
@@ -281,6 +285,7 @@ describe('errors surface as the SDK error classes with the seed body', () => {
             return true;
           },
         );
+        await own.close();
       }
     }
   });

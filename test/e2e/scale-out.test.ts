@@ -91,7 +91,9 @@ test('the credit race across three processes: balance for exactly one request', 
   const start = Math.floor(maxCost * 1.5);
   const account = await admin('/admin/accounts', { name: 'race', credits_usd: start / 1_000_000 });
   const { key } = await admin('/admin/keys', { account_id: account.id });
-  const responses = await Promise.all(Array.from({ length: 200 }, (_, index) => chat(index, key, body)));
+  // The upstream answers slowly, so all 200 holds race while the first one is still held.
+  const slow = { ...body, messages: [{ role: 'user', content: 'race [[sim:slow_first_byte=1500]]' }] };
+  const responses = await Promise.all(Array.from({ length: 200 }, (_, index) => chat(index, key, slow)));
   const statuses = responses.map((response) => response.status);
   await Promise.all(responses.map((response) => response.arrayBuffer()));
   assert.equal(statuses.filter((status) => status === 200).length, 1, statuses.join(','));

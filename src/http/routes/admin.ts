@@ -18,13 +18,20 @@ import { extractApiKey, isUsable } from '../../pipeline/authenticate.ts';
 import type { Services } from '../../services.ts';
 import { sessionAdmitsAdmin } from '../session-guard.ts';
 
+const LimitFields = {
+  rpm: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  tpm: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  max_concurrency: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+};
 const AccountCreate = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     credits_usd: Type.Optional(Type.Number({ minimum: 0, maximum: 1e9 })),
+    ...LimitFields,
   },
   { additionalProperties: false },
 );
+const AccountLimitsBody = Type.Object(LimitFields, { additionalProperties: false });
 const Credit = Type.Object(
   {
     amount_usd: Type.Number({ minimum: -1e9, maximum: 1e9 }),
@@ -68,11 +75,16 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       '/admin/accounts',
       { schema: { body: AccountCreate } },
       async (request, reply) => {
-        const account = await store.createAccount({
-          name: request.body.name,
-          creditsMicros: usdToMicros(request.body.credits_usd ?? 0),
+        const body = request.body;
+        let account = await store.createAccount({
+          name: body.name,
+          creditsMicros: usdToMicros(body.credits_usd ?? 0),
           actor: 'admin',
         });
+        if (body.rpm != null || body.tpm != null || body.max_concurrency != null) {
+          const limits = { rpm: body.rpm ?? null, tpm: body.tpm ?? null, maxConcurrency: body.max_concurrency ?? null };
+          account = (await store.setAccountLimits(account.id, limits)) ?? account;
+        }
         return reply.code(201).send(accountJson(account));
       },
     );
@@ -83,6 +95,21 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       '/admin/accounts/:id',
       { schema: { params: IdParams } },
       async (request) => accountJson(await requireAccount(store, request.params.id)),
+    );
+
+    // Account-wide limits, shared by every key of the account (each key may have tighter ones).
+    admin.put<{ Params: Static<typeof IdParams>; Body: Static<typeof AccountLimitsBody> }>(
+      '/admin/accounts/:id/limits',
+      { schema: { params: IdParams, body: AccountLimitsBody } },
+      async (request) => {
+        const account = await store.setAccountLimits(request.params.id, {
+          rpm: request.body.rpm ?? null,
+          tpm: request.body.tpm ?? null,
+          maxConcurrency: request.body.max_concurrency ?? null,
+        });
+        if (!account) throw new PorticoError('resource_not_found', { message: `Account ${request.params.id} not found` });
+        return accountJson(account);
+      },
     );
 
     admin.post<{ Params: Static<typeof IdParams>; Body: Static<typeof Credit> }>(

@@ -38,6 +38,7 @@ import { toKeyActivity, toLatencySample, toUsageBucketRow } from '../dashboard-m
 import type { StoreDatabase } from '../schema.ts';
 import type {
   Account,
+  AccountLimits,
   AccountStatus,
   ApiKeyRecord,
   AuditEntry,
@@ -230,6 +231,20 @@ export class PostgresStore implements Store {
         .executeTakeFirst();
       if (!row) return undefined;
       await this.#audit(tx, 'admin', 'account.status', id, { status }, this.#now());
+      return toAccount(row);
+    });
+  }
+
+  async setAccountLimits(id: string, limits: AccountLimits): Promise<Account | undefined> {
+    return this.#db.transaction().execute(async (tx) => {
+      const row = await tx
+        .updateTable('accounts')
+        .set({ rpm: limits.rpm, tpm: limits.tpm, max_concurrency: limits.maxConcurrency })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return undefined;
+      await this.#audit(tx, 'admin', 'account.limits', id, { ...limits }, this.#now());
       return toAccount(row);
     });
   }

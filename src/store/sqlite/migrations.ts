@@ -118,6 +118,14 @@ CREATE TABLE idempotency (
 CREATE INDEX idempotency_expiry ON idempotency (expires_at);
 `,
   },
+  {
+    name: '002-account-limits',
+    sql: `
+ALTER TABLE accounts ADD COLUMN rpm INTEGER;
+ALTER TABLE accounts ADD COLUMN tpm INTEGER;
+ALTER TABLE accounts ADD COLUMN max_concurrency INTEGER;
+`,
+  },
 ];
 
 /** Applies the missing migrations; safe to call any number of times, from any number of processes. */

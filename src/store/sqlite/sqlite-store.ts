@@ -43,6 +43,7 @@ import { toKeyActivity, toLatencySample, toUsageBucketRow } from '../dashboard-m
 import type { AccountsTable, LedgerTable, StoreDatabase } from '../schema.ts';
 import type {
   Account,
+  AccountLimits,
   AccountStatus,
   ApiKeyRecord,
   AuditEntry,
@@ -281,6 +282,20 @@ export class SqliteStore implements Store {
       ).changes;
       if (changed === 0) return undefined;
       this.#audit('admin', 'account.status', id, { status }, this.#now());
+      return this.#requireAccount(id);
+    });
+  }
+
+  async setAccountLimits(id: string, limits: AccountLimits): Promise<Account | undefined> {
+    return this.#immediate(() => {
+      const changed = this.#run(
+        this.#kysely
+          .updateTable('accounts')
+          .set({ rpm: limits.rpm, tpm: limits.tpm, max_concurrency: limits.maxConcurrency })
+          .where('id', '=', id),
+      ).changes;
+      if (changed === 0) return undefined;
+      this.#audit('admin', 'account.limits', id, { ...limits }, this.#now());
       return this.#requireAccount(id);
     });
   }
