@@ -36,6 +36,9 @@ export class RequestError extends Error {
   }
 }
 
+/** Where in the word pool a choice's reasoning text starts, relative to its answer. */
+export const REASONING_SEED_OFFSET = 101;
+
 /** Image, audio, video and document parts each count this many prompt tokens (Gemini's 258 per image). */
 export const MEDIA_PART_TOKENS = 258;
 

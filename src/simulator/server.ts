@@ -11,18 +11,11 @@ import { AttemptLog } from './attempts.ts';
 import { Exchange } from './exchange.ts';
 import { FaultSyntaxError } from './faults.ts';
 import { DEFAULT_ANSWER_TOKENS, planGeneration, type GenerationPlan } from './generation-plan.ts';
-import {
-  geminiErrorBody,
-  geminiResponseBody,
-  geminiStreamScript,
-  readGeminiRequest,
-} from './gemini-protocol.ts';
-import {
-  openAICompletionBody,
-  openAIErrorBody,
-  openAIStreamScript,
-  readOpenAIRequest,
-} from './openai-protocol.ts';
+import { geminiResponseBody, geminiStreamScript } from './gemini-protocol.ts';
+import { readGeminiRequest } from './gemini-request.ts';
+import { openAICompletionBody, openAIStreamScript } from './openai-protocol.ts';
+import { readOpenAIRequest } from './openai-request.ts';
+import { sendAnswer, sendError, sendJson, usageMode } from './replies.ts';
 import { isRecord, RequestError, type StreamScript, type UsageMode } from './protocol.ts';
 import { readSettings, type RequestSettings } from './request-settings.ts';
 import { route, type ApiRoute, type Route } from './routes.ts';
@@ -57,70 +50,6 @@ function presentedKey(request: IncomingMessage): string | undefined {
     return authorization.slice(7).trim();
   }
   return header(request, 'x-goog-api-key');
-}
-
-function sendJson(exchange: Exchange, status: number, body: string, retryAfter?: number | null): void {
-  const headers: Record<string, string | number> = {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-  };
-  if (retryAfter !== undefined && retryAfter !== null) headers['retry-after'] = String(Math.ceil(retryAfter));
-  exchange.attempt.status = status;
-  exchange.response.writeHead(status, headers);
-  exchange.end(body);
-}
-
-interface ErrorReply {
-  readonly status: number;
-  readonly message?: string;
-  readonly param?: string | null;
-  readonly reason?: string | null;
-  readonly retryAfterSeconds?: number | null;
-}
-
-function sendError(exchange: Exchange, target: ApiRoute, reply: ErrorReply): void {
-  const body =
-    target.protocol === 'openai'
-      ? openAIErrorBody(reply.status, reply.message, reply.param ?? null)
-      : geminiErrorBody(reply.status, {
-          model: target.model,
-          message: reply.message,
-          reason: reply.reason,
-          retryAfterSeconds: reply.retryAfterSeconds,
-        });
-  sendJson(exchange, reply.status, body, reply.retryAfterSeconds);
-}
-
-function usageMode(settings: RequestSettings): UsageMode {
-  if (settings.faults.noUsage) return 'none';
-  return settings.faults.zeroUsage ? 'zero' : 'full';
-}
-
-/** Non-stream answer, with the body faults: reset (before or inside the body) and padding. */
-function sendAnswer(exchange: Exchange, body: string, settings: RequestSettings, plan: GenerationPlan): void {
-  const attempt = exchange.attempt;
-  const faults = settings.faults;
-  attempt.completionTokens = plan.completionTokens;
-  attempt.reasoningTokens = plan.reasoningTokens;
-  let text = body;
-  if (faults.hugeBodyBytes > 0)
-    text = `${body.slice(0, -1)},"simulator_padding":"${'x'.repeat(faults.hugeBodyBytes)}"}`;
-  if (faults.resetAfter === null) {
-    attempt.usageReported = usageMode(settings) !== 'none';
-    sendJson(exchange, 200, text);
-    return;
-  }
-  // The upstream generated (and bills) the answer; the client never gets it whole.
-  attempt.status = 200;
-  if (faults.resetAfter > 0) {
-    const bytes = Buffer.from(text);
-    exchange.response.writeHead(200, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': bytes.length,
-    });
-    exchange.response.write(bytes.subarray(0, Math.min(faults.resetAfter, bytes.length - 1)));
-  }
-  exchange.reset();
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
