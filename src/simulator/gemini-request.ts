@@ -2,7 +2,7 @@
  * Reading a Gemini `generateContent` body into a `GenerationRequest`: prompt tokens by modality, the
  * thinking asked for, whether a function call is due, cached content, and Gemini 3's signature check.
  */
-import type { GenerationRequest, PromptTokens } from './generation-plan.ts';
+import type { GenerationRequest, PromptTokens, ToolDeclaration } from './generation-plan.ts';
 import { isRecord, MEDIA_PART_TOKENS, positiveInteger, reasoningForLevel, RequestError } from './protocol.ts';
 import type { RequestSettings } from './request-settings.ts';
 import { countTokens, hashText } from './text-generator.ts';
@@ -83,19 +83,44 @@ function thinking(config: unknown): { reasoning: number; includeThoughts: boolea
   return { reasoning, includeThoughts: includeThoughts && reasoning > 0 };
 }
 
-function firstDeclaration(tools: readonly unknown[]): { name: string; schema: unknown } | null {
+/**
+ * The function to call: the first declared one, when the conversation asks for it;
+ * `toolConfig.functionCallingConfig` can forbid a call (`NONE`) or force one (`ANY`, optionally limited
+ * to `allowedFunctionNames`).
+ */
+function chooseDeclaration(
+  tools: readonly unknown[],
+  toolConfig: unknown,
+  wanted: boolean,
+): ToolDeclaration | null {
+  const declared: ToolDeclaration[] = [];
   for (const tool of tools) {
     if (!isRecord(tool)) continue;
     const declarations = tool.functionDeclarations ?? tool.function_declarations;
-    const first: unknown = Array.isArray(declarations) ? declarations[0] : undefined;
-    if (isRecord(first) && typeof first.name === 'string') {
-      return {
-        name: first.name,
-        schema: first.parameters ?? first.parametersJsonSchema ?? first.parameters_json_schema,
-      };
+    if (!Array.isArray(declarations)) continue;
+    for (const declaration of declarations) {
+      if (isRecord(declaration) && typeof declaration.name === 'string') {
+        const schema =
+          declaration.parameters ?? declaration.parametersJsonSchema ?? declaration.parameters_json_schema;
+        declared.push({ name: declaration.name, schema });
+      }
     }
   }
-  return null;
+  const config = isRecord(toolConfig)
+    ? (toolConfig.functionCallingConfig ?? toolConfig.function_calling_config)
+    : undefined;
+  const mode = isRecord(config) && typeof config.mode === 'string' ? config.mode.toUpperCase() : 'AUTO';
+  if (mode === 'NONE') return null;
+  if (mode === 'ANY') {
+    const allowed = isRecord(config)
+      ? (config.allowedFunctionNames ?? config.allowed_function_names)
+      : undefined;
+    const first: unknown = Array.isArray(allowed) ? allowed[0] : undefined;
+    return typeof first === 'string'
+      ? (declared.find((tool) => tool.name === first) ?? null)
+      : (declared[0] ?? null);
+  }
+  return wanted ? (declared[0] ?? null) : null;
 }
 
 export function readGeminiRequest(
@@ -133,7 +158,6 @@ export function readGeminiRequest(
   }
   const tools = Array.isArray(body.tools) ? body.tools : [];
   if (tools.length > 0) prompt.text += countTokens(JSON.stringify(tools));
-  const declaration = firstDeclaration(tools);
   const wantsCall =
     last.role === 'user' &&
     !last.functionResponse &&
@@ -149,7 +173,7 @@ export function readGeminiRequest(
       prompt,
       seed: hashText(lastUserText),
       reasoningTokens: reasoning,
-      toolCall: wantsCall ? declaration : null,
+      toolCall: chooseDeclaration(tools, body.toolConfig ?? body.tool_config, wantsCall),
       cachedTokens: settings.cachedTokens ?? (cachedContent ? DEFAULT_CACHED_CONTENT_TOKENS : 0),
       cachedContentAddsToPrompt: cachedContent,
     },

@@ -2,7 +2,7 @@
  * Reading an OpenAI chat completions body into a `GenerationRequest`: prompt tokens (text, fixed counts
  * for media parts), the output cap, `n`, `reasoning_effort`, and whether a tool call is due.
  */
-import type { GenerationRequest } from './generation-plan.ts';
+import type { GenerationRequest, ToolDeclaration } from './generation-plan.ts';
 import { isRecord, MEDIA_PART_TOKENS, positiveInteger, reasoningForLevel, RequestError } from './protocol.ts';
 import type { RequestSettings } from './request-settings.ts';
 import { countTokens, hashText } from './text-generator.ts';
@@ -34,6 +34,25 @@ function contentText(content: unknown, prompt: GenerationRequest['prompt']): str
     }
   }
   return text;
+}
+
+/**
+ * The tool to call: the first one, when the conversation asks for it; `tool_choice` can forbid a call
+ * (`none`), force one (`required`), or force a named one.
+ */
+function chooseTool(tools: readonly unknown[], toolChoice: unknown, wanted: boolean): ToolDeclaration | null {
+  if (toolChoice === 'none') return null;
+  const declared: ToolDeclaration[] = [];
+  for (const tool of tools) {
+    if (isRecord(tool) && isRecord(tool.function) && typeof tool.function.name === 'string') {
+      declared.push({ name: tool.function.name, schema: tool.function.parameters });
+    }
+  }
+  if (isRecord(toolChoice) && isRecord(toolChoice.function)) {
+    const name = toolChoice.function.name;
+    return declared.find((tool) => tool.name === name) ?? null;
+  }
+  return wanted || toolChoice === 'required' ? (declared[0] ?? null) : null;
 }
 
 export function readOpenAIRequest(
@@ -72,7 +91,6 @@ export function readOpenAIRequest(
   const tools = Array.isArray(body.tools) ? body.tools : [];
   if (tools.length > 0) prompt.text += countTokens(JSON.stringify(tools));
 
-  const firstTool = isRecord(tools[0]) && isRecord(tools[0].function) ? tools[0].function : undefined;
   const wantsCall =
     lastRole !== 'tool' &&
     (settings.toolCall || (lastRole === 'user' && lastUserText.toLowerCase().includes('weather')));
@@ -85,10 +103,7 @@ export function readOpenAIRequest(
     prompt,
     seed: hashText(lastUserText),
     reasoningTokens: typeof effort === 'string' ? reasoningForLevel(effort) : 0,
-    toolCall:
-      wantsCall && typeof firstTool?.name === 'string'
-        ? { name: firstTool.name, schema: firstTool.parameters }
-        : null,
+    toolCall: chooseTool(tools, body.tool_choice, wantsCall),
     cachedTokens: settings.cachedTokens ?? 0,
     cachedContentAddsToPrompt: false,
   };

@@ -311,3 +311,19 @@ test('without alt=sse the stream is one JSON array of the same chunks', async ()
   assert.ok(Array.isArray(reply.json));
   assert.equal(reply.json.at(-1).candidates[0].finishReason, 'STOP');
 });
+
+test('functionCallingConfig: NONE forbids a call, ANY with allowedFunctionNames forces that one', async () => {
+  const tools = [{ functionDeclarations: [{ name: 'get_weather' }, { name: 'get_time' }] }];
+  const none = await generate('gemini-2.5-flash', {
+    contents: geminiContents('weather?'),
+    tools,
+    toolConfig: { functionCallingConfig: { mode: 'NONE' } },
+  });
+  assert.equal(typeof none.json.candidates[0].content.parts[0].text, 'string');
+  const forced = await generate('gemini-2.5-flash', {
+    contents: geminiContents('hello'),
+    tools,
+    toolConfig: { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_time'] } },
+  });
+  assert.deepEqual(forced.json.candidates[0].content.parts[0].functionCall, { name: 'get_time', args: {} });
+});

@@ -276,3 +276,29 @@ test('GET /v1/models lists models; unknown routes are 404', async () => {
   assert.equal(missing.status, 404);
   await missing.text();
 });
+
+test('tool_choice: none forbids a call, required forces the first tool, a named choice picks that tool', async () => {
+  const twoTools = [...tools, { type: 'function', function: { name: 'get_time' } }];
+  const none = await post(sim.get(), '/v1/chat/completions', {
+    model: 'm',
+    messages: userMessage('weather?'),
+    tools,
+    tool_choice: 'none',
+  });
+  assert.equal(none.json.choices[0].finish_reason, 'stop');
+  const required = await post(sim.get(), '/v1/chat/completions', {
+    model: 'm',
+    messages: userMessage('hello'),
+    tools: twoTools,
+    tool_choice: 'required',
+  });
+  assert.equal(required.json.choices[0].message.tool_calls[0].function.name, 'get_weather');
+  const named = await post(sim.get(), '/v1/chat/completions', {
+    model: 'm',
+    messages: userMessage('hello'),
+    tools: twoTools,
+    tool_choice: { type: 'function', function: { name: 'get_time' } },
+  });
+  assert.equal(named.json.choices[0].message.tool_calls[0].function.name, 'get_time');
+  assert.equal(named.json.choices[0].message.tool_calls[0].function.arguments, '{}');
+});
