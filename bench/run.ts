@@ -209,7 +209,13 @@ async function main(): Promise<void> {
       log(`  ${kind}: ${figure}${capacity.note === '' ? '' : ` (${capacity.note})`}`);
     }
     const chosen = chooseUpstream(capacities, options.upstream);
-    log(`  non-streaming upstream: ${chosen}; streaming upstream: light (shape fixed on its command line)`);
+    // Streams are not a throughput test, so the simulator serves them whenever it works at all; the stream
+    // shape is fixed on the upstream's command line because gateways do not forward client headers.
+    const simulatorWorks = capacities.some(
+      (entry) => entry.kind === 'simulator' && entry.requestsPerSecond !== undefined,
+    );
+    const streamKind: UpstreamKind = simulatorWorks && options.upstream !== 'light' ? 'simulator' : 'light';
+    log(`  non-streaming upstream: ${chosen}; streaming upstream: ${streamKind}`);
 
     let profiles: ProfileSummary[] = [];
     await withUpstream(chosen, temporaryRoot, undefined, async (upstream) => {
@@ -228,7 +234,7 @@ async function main(): Promise<void> {
     });
 
     const streamShape = { chunks: options.streamChunks, chunkDelayMs: options.streamChunkDelayMs };
-    await withUpstream('light', temporaryRoot, streamShape, async (upstream) => {
+    await withUpstream(streamKind, temporaryRoot, streamShape, async (upstream) => {
       const fleet = await startFleet(targets, results, upstream.origin, temporaryRoot);
       try {
         await runStreaming(fleet, options);
@@ -238,7 +244,7 @@ async function main(): Promise<void> {
     });
 
     if (!options.skipMemory) {
-      await withUpstream('light', temporaryRoot, HELD_STREAM, (upstream) =>
+      await withUpstream(streamKind, temporaryRoot, HELD_STREAM, (upstream) =>
         runMemory(targets, results, upstream.origin, options, temporaryRoot),
       );
     }
@@ -249,9 +255,9 @@ async function main(): Promise<void> {
       .filter((result) => result.skipped !== undefined)
       .map((result) => `- ${result.name}: skipped, ${result.skipped}`);
     const notes = ordered.flatMap((result) => result.notes.map((note) => `- ${result.name}: ${note}`));
-    const errors = ordered
-      .filter((result) => result.errors > 0)
-      .map((result) => `- ${result.name}: ${result.errors} failed requests`);
+    const errors = ordered.flatMap((result) =>
+      [...result.failures].map(([cause, count]) => `- ${result.name}: ${count} failed requests (${cause})`),
+    );
     const capacityLines = capacities.map(
       (entry) =>
         `- ${entry.kind}: ${entry.requestsPerSecond === undefined ? 'unusable' : `${entry.requestsPerSecond.toFixed(0)} req/s`}${entry.note === '' ? '' : ` (${entry.note})`}`,
@@ -268,7 +274,7 @@ async function main(): Promise<void> {
       '## Fake upstream capacity',
       '',
       ...capacityLines,
-      `- used for non-streaming runs: ${chosen}; streams: the light upstream (${options.streamChunks} chunks, ${options.streamChunkDelayMs} ms apart)`,
+      `- used for non-streaming runs: ${chosen}; streams: ${streamKind} (${options.streamChunks} chunks, ${options.streamChunkDelayMs} ms apart)`,
       '',
       '## Results',
       '',

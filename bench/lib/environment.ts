@@ -1,7 +1,7 @@
 /** A description of the machine and tools, printed with the results so figures can be compared. */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { cpus } from 'node:os';
 import { findExecutable } from './processes.ts';
 
 function firstLine(command: string, args: readonly string[]): string {
@@ -25,7 +25,7 @@ export function describeEnvironment(): string[] {
     ['h2load', ['--version']],
     ['nginx', ['-v']],
   ] as const;
-  const lines = [`CPU: ${cpuModel()}, ${availableParallelism()} cores`, `Node.js ${process.version}`];
+  const lines = [`CPU: ${cpuModel()}, ${cpus().length} cores`, `Node.js ${process.version}`];
   for (const [name, args] of tools) {
     lines.push(
       findExecutable(name) === undefined ? `${name}: not installed` : `${name}: ${firstLine(name, args)}`,

@@ -29,8 +29,8 @@ export function createClient(spec: RequestSpec): Pool {
 export interface Markers {
   /** Must appear in the end of the body for the request to count as a success. */
   readonly ok?: string;
-  /** When given, "first byte" is when the body first contains it (the first generated token). */
-  readonly token?: string;
+  /** When given, "first byte" is when the body first matches it (the first generated token). */
+  readonly token?: RegExp;
 }
 
 /** Sends one request and times it. */
@@ -53,7 +53,7 @@ export async function timedRequest(
   let tail = '';
   for await (const chunk of response.body) {
     tail = (tail + (chunk as Buffer).toString('latin1')).slice(-400);
-    if (Number.isNaN(firstByteMs) && (markers.token === undefined || tail.includes(markers.token))) {
+    if (Number.isNaN(firstByteMs) && (markers.token === undefined || markers.token.test(tail))) {
       firstByteMs = performance.now() - started;
     }
   }

@@ -11,6 +11,8 @@ import type { RequestSpec } from './request-spec.ts';
 export interface LatencyRun {
   readonly latenciesMs: readonly number[];
   readonly failures: number;
+  /** Failed requests by cause (status code, or the client's error). */
+  readonly failureCauses: ReadonlyMap<string, number>;
 }
 
 export interface RateOptions {
@@ -40,19 +42,31 @@ async function runH2load(spec: RequestSpec, options: RateOptions): Promise<Laten
   const finished = await runPinned('h2load', args, LOAD_CORE, (options.seconds + 30) * 1_000);
   if (finished.code !== 0) throw new Error(`h2load failed: ${finished.stdout}${finished.stderr}`);
   const latenciesMs: number[] = [];
+  const failureCauses = new Map<string, number>();
   let failures = 0;
   for (const line of readFileSync(logPath, 'utf8').split('\n')) {
     const [, status, micros] = line.split('\t');
     if (status === undefined || micros === undefined) continue;
-    if (status === '200') latenciesMs.push(Number(micros) / 1_000);
-    else failures += 1;
+    if (status === '200') {
+      latenciesMs.push(Number(micros) / 1_000);
+      continue;
+    }
+    failures += 1;
+    const cause = status === '-1' ? 'connection failure or timeout' : `status ${status}`;
+    failureCauses.set(cause, (failureCauses.get(cause) ?? 0) + 1);
   }
-  return { latenciesMs, failures };
+  return { latenciesMs, failures, failureCauses };
 }
 
 async function runNode(spec: RequestSpec, options: RateOptions): Promise<LatencyRun> {
   const result = await openLoop(spec, options.rate, options.seconds);
-  return { latenciesMs: result.samples.map((sample) => sample.totalMs), failures: result.failures };
+  const failureCauses = new Map<string, number>();
+  if (result.failures > 0) failureCauses.set(result.firstFailure ?? 'failed', result.failures);
+  return {
+    latenciesMs: result.samples.map((sample) => sample.totalMs),
+    failures: result.failures,
+    failureCauses,
+  };
 }
 
 export function constantRate(spec: RequestSpec, options: RateOptions): Promise<LatencyRun> {

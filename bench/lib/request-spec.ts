@@ -5,11 +5,13 @@ export interface RequestSpec {
   readonly body: string;
 }
 
-export function chatBody(model: string, stream: boolean): string {
+export const DEFAULT_MAX_TOKENS = 16;
+
+export function chatBody(model: string, stream: boolean, maxTokens = DEFAULT_MAX_TOKENS): string {
   return JSON.stringify({
     model,
     messages: [{ role: 'user', content: 'hi' }],
-    max_tokens: 16,
+    max_tokens: maxTokens,
     ...(stream ? { stream: true } : {}),
   });
 }

@@ -4,7 +4,8 @@ export interface TargetResult {
   readonly name: string;
   skipped: string | undefined;
   readonly notes: string[];
-  errors: number;
+  /** Failed requests by phase and cause, e.g. 'latency: status 502'. */
+  readonly failures: Map<string, number>;
   readonly throughput: number[];
   readonly cpuPerRequest: number[];
   readonly coreUse: number[];
@@ -21,13 +22,17 @@ export interface TargetResult {
   readonly rssPerStream: Map<number, number>;
 }
 
+export function addFailures(result: TargetResult, cause: string, count: number): void {
+  if (count > 0) result.failures.set(cause, (result.failures.get(cause) ?? 0) + count);
+}
+
 export function emptyResult(key: string, name: string): TargetResult {
   return {
     key,
     name,
     skipped: undefined,
     notes: [],
-    errors: 0,
+    failures: new Map(),
     throughput: [],
     cpuPerRequest: [],
     coreUse: [],

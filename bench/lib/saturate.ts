@@ -35,7 +35,11 @@ function luaString(text: string): string {
 }
 
 function writeWrkScript(spec: RequestSpec, directory: string): string {
-  const lines = ['wrk.method = "POST"', `wrk.body = ${luaString(spec.body)}`];
+  const lines = [
+    'wrk.method = "POST"',
+    `wrk.body = ${luaString(spec.body)}`,
+    'wrk.headers["Content-Type"] = "application/json"',
+  ];
   for (const [name, value] of Object.entries(spec.headers))
     lines.push(`wrk.headers[${luaString(name)}] = ${luaString(value)}`);
   const path = join(directory, 'wrk-request.lua');
@@ -92,6 +96,7 @@ async function runAutocannon(spec: RequestSpec, options: SaturationOptions): Pro
     '-b',
     spec.body,
   ];
+  args.push('-H', 'content-type=application/json');
   for (const [name, value] of Object.entries(spec.headers)) args.push('-H', `${name}=${value}`);
   args.push(spec.url);
   const finished = await runPinned(process.execPath, args, LOAD_CORE, (options.seconds + 30) * 1_000);

@@ -8,6 +8,7 @@ import type { BenchOptions } from '../lib/options.ts';
 import { cpuMicros } from '../lib/proc.ts';
 import { constantRate, rateTool } from '../lib/rate-load.ts';
 import { percentile, sortedCopy } from '../lib/stats.ts';
+import { addFailures } from '../lib/results.ts';
 import type { FleetMember } from './fleet.ts';
 
 interface Percentiles {
@@ -38,7 +39,7 @@ export async function runLatency(
       if (pid !== undefined && before !== undefined && run.latenciesMs.length > 0) {
         result.cpuPerRequestAtRate.push((cpuMicros(pid) - before) / (run.latenciesMs.length + run.failures));
       }
-      result.errors += run.failures;
+      for (const [cause, count] of run.failureCauses) addFailures(result, `latency: ${cause}`, count);
       const sorted = sortedCopy(run.latenciesMs);
       const measured = { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
       result.p50.push(measured.p50);

@@ -16,9 +16,11 @@ import { startOne } from './fleet.ts';
 import { saturateMember } from './throughput.ts';
 import { TOKEN_MARKER } from './streaming.ts';
 
+// Enough tokens that the upstream's stream outlasts the measurement at one chunk a second.
+const HELD_STREAM_TOKENS = 2_000;
 const OPEN_BATCH = 250;
 const OPEN_BATCH_PAUSE_MS = 50;
-const OPEN_TIMEOUT_MS = 60_000;
+const OPEN_TIMEOUT_MS = 30_000;
 
 /** Opens one stream; resolves `opened` at its first token and keeps reading until aborted. */
 function holdStream(client: Pool, spec: RequestSpec, signal: AbortSignal, opened: () => void): Promise<void> {
@@ -37,7 +39,7 @@ function holdStream(client: Pool, spec: RequestSpec, signal: AbortSignal, opened
       for await (const chunk of response.body) {
         if (seen) continue;
         tail = (tail + (chunk as Buffer).toString('latin1')).slice(-400);
-        if (tail.includes(TOKEN_MARKER)) {
+        if (TOKEN_MARKER.test(tail)) {
           seen = true;
           opened();
         }
@@ -51,7 +53,7 @@ async function measureOpenStreams(
   pid: number,
   count: number,
 ): Promise<{ perStream: number; opened: number }> {
-  const spec = running.request(true);
+  const spec = running.request(true, HELD_STREAM_TOKENS);
   const client = createClient(spec);
   const abort = new AbortController();
   const idle = rssBytes(pid);

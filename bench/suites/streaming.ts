@@ -6,11 +6,12 @@
 import type { BenchOptions } from '../lib/options.ts';
 import { openLoop } from '../lib/open-loop.ts';
 import { percentile, sortedCopy } from '../lib/stats.ts';
+import { addFailures } from '../lib/results.ts';
 import type { FleetMember } from './fleet.ts';
 
-// The fake upstreams' generated text is the word "bench" and a space; JSON encodes it the same way in
-// OpenAI and Gemini chunks and in the gateways' translated chunks.
-export const TOKEN_MARKER = '"bench "';
+// The first generated token: a non-empty `content` (OpenAI chunks, and what gateways translate to) or
+// `text` (Gemini chunks). A role-only first chunk has an empty content and does not count.
+export const TOKEN_MARKER = /"(?:content|text)":\s*"[^"]/;
 
 interface StreamPercentiles {
   readonly ttftP50: number;
@@ -31,7 +32,7 @@ export async function runStreaming(members: readonly FleetMember[], options: Ben
         token: TOKEN_MARKER,
       });
       const { result } = member;
-      result.errors += run.failures;
+      addFailures(result, `streaming: ${run.firstFailure ?? 'failed'}`, run.failures);
       const ttft = sortedCopy(run.samples.map((sample) => sample.firstByteMs));
       const totals = sortedCopy(run.samples.map((sample) => sample.totalMs));
       const measured = {

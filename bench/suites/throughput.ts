@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { BenchOptions } from '../lib/options.ts';
 import { cpuMicros } from '../lib/proc.ts';
 import { saturate, type SaturationResult } from '../lib/saturate.ts';
+import { addFailures } from '../lib/results.ts';
 import type { FleetMember } from './fleet.ts';
 
 export interface CpuSaturation extends SaturationResult {
@@ -46,7 +47,7 @@ export async function runThroughput(
       const run = await saturateMember(member, options.saturationSeconds, options, temporaryRoot);
       const { result } = member;
       result.throughput.push(run.requestsPerSecond);
-      result.errors += run.errors;
+      addFailures(result, 'saturation: non-2xx or socket errors', run.errors);
       let cost = '';
       if (run.cpuMicros !== undefined && run.requests > 0) {
         result.cpuPerRequest.push(run.cpuMicros / run.requests);

@@ -110,10 +110,10 @@ function porticoTarget(format: UpstreamFormat): TargetDefinition {
         return {
           pid: started.pid,
           streamEndMarker: '[DONE]',
-          request: (stream: boolean) => ({
+          request: (stream: boolean, maxTokens?: number) => ({
             url: `${origin}/v1/chat/completions`,
             headers: { authorization: `Bearer ${key}` },
-            body: chatBody(model, stream),
+            body: chatBody(model, stream, maxTokens),
           }),
           stop: started.stop,
         };

@@ -8,10 +8,10 @@ import { BENCH_ROOT, REPOSITORY_ROOT, TSX_IMPORT } from './paths.ts';
 import type { RunningTarget, StartContext, TargetDefinition } from './target.ts';
 
 function openAiRequester(origin: string, headers: Readonly<Record<string, string>>) {
-  return (stream: boolean) => ({
+  return (stream: boolean, maxTokens?: number) => ({
     url: `${origin}/v1/chat/completions`,
     headers,
-    body: chatBody('bench', stream),
+    body: chatBody('bench', stream, maxTokens),
   });
 }
 

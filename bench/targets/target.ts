@@ -7,7 +7,8 @@ export type UpstreamFormat = 'openai' | 'gemini';
 export interface RunningTarget {
   /** PID whose CPU and memory are the target's cost; undefined for the upstream called directly. */
   readonly pid: number | undefined;
-  request(stream: boolean): RequestSpec;
+  /** A chat request; `maxTokens` defaults to 16, the memory phase asks for long streams. */
+  request(stream: boolean, maxTokens?: number): RequestSpec;
   /** A substring that the end of a successful stream contains. */
   readonly streamEndMarker: string;
   stop(): Promise<void>;

@@ -41,6 +41,10 @@ export function upstreamUnavailable(kind: UpstreamKind): string | undefined {
   }
 }
 
+function shapeArgs(shape: StreamShape | undefined): string[] {
+  return ['--chunks', String(shape?.chunks ?? 8), '--chunk-delay-ms', String(shape?.chunkDelayMs ?? 0)];
+}
+
 export async function startUpstream(
   kind: UpstreamKind,
   temporaryRoot: string,
@@ -54,7 +58,13 @@ export async function startUpstream(
       started = startPinned({
         name: 'simulator',
         command: process.execPath,
-        args: [...TSX_IMPORT, join(BENCH_ROOT, 'upstreams/simulator-entry.ts'), '--port', String(port)],
+        args: [
+          ...TSX_IMPORT,
+          join(BENCH_ROOT, 'upstreams/simulator-entry.ts'),
+          '--port',
+          String(port),
+          ...shapeArgs(shape),
+        ],
         core: LOAD_CORE,
         cwd: REPOSITORY_ROOT,
       });
@@ -79,10 +89,7 @@ export async function startUpstream(
           join(BENCH_ROOT, 'upstreams/light-upstream.ts'),
           '--port',
           String(port),
-          '--chunks',
-          String(shape?.chunks ?? 8),
-          '--chunk-delay-ms',
-          String(shape?.chunkDelayMs ?? 0),
+          ...shapeArgs(shape),
         ],
         core: LOAD_CORE,
         cwd: REPOSITORY_ROOT,
