@@ -162,14 +162,14 @@ describe('dashboard security scenarios (browser)', { skip }, () => {
           method: 'DELETE',
           headers: { 'x-csrf-token': 'irrelevant' },
         });
-        const session = await (await fetch('/dashboard/session')).json();
+        const session: any = await (await fetch('/dashboard/session')).json();
         const csrf = { 'x-csrf-token': session.csrf_token, 'content-type': 'application/json' };
         const patch = await fetch(`/account/keys/${keyId}`, {
           method: 'PATCH',
           headers: csrf,
           body: '{"name":"x"}',
         });
-        const logs = await (await fetch(`/account/logs?account_id=${accountId}`)).json();
+        const logs: any = await (await fetch(`/account/logs?account_id=${accountId}`)).json();
         return {
           admin: admin.status,
           foreignKey: foreignKey.status,
@@ -205,7 +205,7 @@ describe('dashboard security scenarios (browser)', { skip }, () => {
     );
     assert.equal(noToken, 403);
     const session = await page.evaluate(
-      async () => (await (await fetch('/dashboard/session')).json()).csrf_token as string,
+      async () => ((await (await fetch('/dashboard/session')).json()) as any).csrf_token as string,
     );
     const foreign = await fetch(`${gateway.url}/account/keys/${customer.keyId}`, {
       method: 'PATCH',
