@@ -67,8 +67,8 @@ export function sendAnswer(
     return;
   }
   // The upstream generated (and bills) the answer; the client never gets it whole.
-  attempt.status = 200;
   if (faults.resetAfter > 0) {
+    attempt.status = 200;
     const bytes = Buffer.from(text);
     exchange.response.writeHead(200, {
       'content-type': 'application/json; charset=utf-8',

@@ -1,8 +1,8 @@
 /**
  * The simulator's HTTP side on plain node:http (no framework: it must never be a benchmark's
  * bottleneck): routing by string comparison, body reading, the key check, latency, status faults and
- * the choice between a JSON answer and a stream. Protocol details live in openai-protocol.ts and
- * gemini-protocol.ts; stream faults in stream-driver.ts.
+ * the choice between a JSON answer and a stream. Protocol details live in the *-request.ts readers and
+ * *-protocol.ts writers; stream faults in stream-driver.ts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,13 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { AttemptLog } from './attempts.ts';
 import { Exchange } from './exchange.ts';
 import { FaultSyntaxError } from './faults.ts';
-import { DEFAULT_ANSWER_TOKENS, planGeneration, type GenerationPlan } from './generation-plan.ts';
-import { geminiResponseBody, geminiStreamScript } from './gemini-protocol.ts';
-import { readGeminiRequest } from './gemini-request.ts';
-import { openAICompletionBody, openAIStreamScript } from './openai-protocol.ts';
-import { readOpenAIRequest } from './openai-request.ts';
+import { prepare, type Prepared } from './prepare-answer.ts';
+import { isRecord, RequestError } from './protocol.ts';
 import { sendAnswer, sendError, sendJson, usageMode } from './replies.ts';
-import { isRecord, RequestError, type StreamScript, type UsageMode } from './protocol.ts';
 import { readSettings, type RequestSettings } from './request-settings.ts';
 import { route, type ApiRoute, type Route } from './routes.ts';
 import { driveStream } from './stream-driver.ts';
@@ -98,40 +94,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return sendError(exchange, target, { status: 400, message });
     }
     attempt.body = parsed;
-    let plan: GenerationPlan;
-    let script: (chunkCount: number, mode: UsageMode) => StreamScript;
-    let answer: (mode: UsageMode) => string;
-    const responseId = `${idPrefix}${attempt.seq.toString(36)}`;
+    let prepared: Prepared;
     try {
-      if (target.protocol === 'openai') {
-        const generation = readOpenAIRequest(parsed, settings);
-        attempt.model = generation.model;
-        attempt.stream = generation.stream;
-        attempt.maxOutputTokens = generation.maxOutputTokens;
-        plan = planGeneration(generation, {
-          answerTokens: answerTokens(settings, generation.stream),
-          nextToolCallId,
-        });
-        const streamOptions = parsed.stream_options;
-        const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true;
-        const id = `chatcmpl-${responseId}`;
-        const created = Math.floor(Date.now() / 1000);
-        script = (chunks, mode) => openAIStreamScript(plan, id, created, chunks, mode, includeUsage);
-        answer = (mode) => openAICompletionBody(plan, id, created, mode);
-      } else {
-        const gemini = readGeminiRequest(parsed, target.model, target.stream, settings);
-        attempt.maxOutputTokens = gemini.generation.maxOutputTokens;
-        plan = planGeneration(gemini.generation, {
-          answerTokens: answerTokens(settings, target.stream),
-          nextToolCallId,
-        });
-        script = (chunks, mode) => geminiStreamScript(plan, gemini, responseId, chunks, mode);
-        answer = (mode) => geminiResponseBody(plan, gemini, responseId, mode);
-      }
+      prepared = prepare(
+        target,
+        parsed,
+        settings,
+        attempt,
+        nextToolCallId,
+        `${idPrefix}${attempt.seq.toString(36)}`,
+      );
     } catch (error) {
       if (!(error instanceof RequestError)) throw error;
       return sendError(exchange, target, { status: 400, message: error.message, param: error.param });
     }
+    const { plan, script, answer } = prepared;
     const faults = settings.faults;
     await exchange.sleep(settings.latencyMs + faults.slowFirstByteMs);
     if (exchange.closed) return;
@@ -155,6 +132,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return sendJson(exchange, 200, `[${items.join(',\r\n')}]`);
     }
     if (faults.resetAfter === 0 && faults.stallAfter === null) return void exchange.reset();
+    attempt.status = 200;
     exchange.response.writeHead(200, SSE_HEADERS);
     await driveStream(exchange, script(settings.chunkCount, mode), faults, settings.chunkDelayMs);
   }
@@ -268,11 +246,6 @@ function answerOther(
     'content-length': Buffer.byteLength(body),
   });
   response.end(body);
-}
-
-function answerTokens(settings: RequestSettings, stream: boolean): number {
-  if (settings.tokens !== null) return settings.tokens;
-  return stream ? Math.max(DEFAULT_ANSWER_TOKENS, settings.chunkCount) : DEFAULT_ANSWER_TOKENS;
 }
 
 function attemptNumber(value: string | undefined): number | null {

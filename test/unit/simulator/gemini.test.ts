@@ -114,6 +114,8 @@ test('streamGenerateContent?alt=sse: recorded structure, CRLF framing, no [DONE]
   assert.equal(attempt?.completionTokens, 30 + 35);
   assert.equal(attempt?.reasoningTokens, 35);
   assert.equal(attempt?.chunksSent, 4);
+  assert.equal(attempt?.status, 200);
+  assert.equal(attempt?.stream, true);
   assert.equal(attempt?.usageReported, true);
 });
 
