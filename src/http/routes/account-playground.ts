@@ -57,7 +57,10 @@ export function registerPlaygroundRoute(
       }
       if (!customer.secret) throw new PorticoError('authentication_failed');
       const abort = new AbortController();
-      request.raw.on('close', () => abort.abort());
+      // The browser went away (Stop, navigation): end the gateway call too, which settles what it used.
+      reply.raw.on('close', () => {
+        if (!reply.raw.writableFinished) abort.abort();
+      });
       const upstream = await fetch(`${ownOrigin(request.server)}/v1/chat/completions`, {
         method: 'POST',
         headers: {
