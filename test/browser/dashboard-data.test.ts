@@ -195,8 +195,7 @@ describe('dashboard data scenarios (browser)', { skip }, () => {
         await page.click('button:has-text("Older")');
         await page.waitForURL(/cursor=/);
         await page.waitForFunction(
-          (previous) => document.querySelector('[data-testid=logs-table] tbody tr')?.textContent !== previous,
-          firstRow,
+          `document.querySelector('[data-testid=logs-table] tbody tr')?.textContent !== ${JSON.stringify(firstRow)}`,
         );
 
         await page.selectOption('select[name=filter-model]', 'sim-openai');
@@ -260,7 +259,9 @@ describe('dashboard data scenarios (browser)', { skip }, () => {
       try {
         await signInUi(page, gateway, ADMIN_KEY);
         await page.waitForSelector('[data-testid=daily-table] tbody tr');
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        const overflow = Number(
+          await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'),
+        );
         assert.ok(overflow <= 1, `page is ${overflow}px wider than a phone`);
         await screenshot(page, 'admin-overview-phone');
       } finally {
