@@ -30,9 +30,13 @@ export function Chart(props: {
       width,
       height: 220,
       title,
-      scales: { x: { time: false } },
+      scales: { x: { time: false, range: () => [-0.5, Math.max(0.5, labels.length - 0.5)] } },
       axes: [
-        { values: (_u, splits) => splits.map((index) => labels[Math.round(index)] ?? '') },
+        // One label per bucket: fractional splits get none.
+        {
+          values: (_u, splits) =>
+            splits.map((index) => (Number.isInteger(index) ? (labels[index] ?? '') : '')),
+        },
         { values: (_u, splits) => splits.map((value) => (format ? format(value) : String(value))), size: 70 },
       ],
       series: [
