@@ -40,8 +40,10 @@ function writeWrkScript(spec: RequestSpec, directory: string): string {
     `wrk.body = ${luaString(spec.body)}`,
     'wrk.headers["Content-Type"] = "application/json"',
   ];
-  for (const [name, value] of Object.entries(spec.headers))
-    lines.push(`wrk.headers[${luaString(name)}] = ${luaString(value)}`);
+  // Header names and values are plain ASCII, for which a JSON string is also a valid Lua string.
+  for (const [name, value] of Object.entries(spec.headers)) {
+    lines.push(`wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`);
+  }
   const path = join(directory, 'wrk-request.lua');
   writeFileSync(path, `${lines.join('\n')}\n`);
   return path;
