@@ -107,10 +107,11 @@ test('RPM holds across three processes sharing Redis', { skip }, async () => {
   const account = await admin('/admin/accounts', { name: 'rpm', credits_usd: 100 });
   const { key } = await admin('/admin/keys', { account_id: account.id, rpm: 30 });
   const body = { model: 'sim-openai', messages: [{ role: 'user', content: 'x' }], max_tokens: 5 };
-  const responses = await Promise.all(Array.from({ length: 300 }, (_, index) => chat(index, key, body)));
+  // 120 requests = 4x the limit, spread over the three processes.
+  const responses = await Promise.all(Array.from({ length: 120 }, (_, index) => chat(index, key, body)));
   const statuses = responses.map((response) => response.status);
   await Promise.all(responses.map((response) => response.arrayBuffer()));
   const admitted = statuses.filter((status) => status === 200).length;
-  assert.ok(admitted >= 1 && admitted <= 30, `admitted ${admitted}`);
-  assert.equal(statuses.filter((status) => status === 429).length, 300 - admitted);
+  assert.ok(admitted >= 1 && admitted <= 30, `admitted ${admitted}: ${statuses.join(',')}`);
+  assert.equal(statuses.filter((status) => status === 429 || status === 503).length, 120 - admitted);
 });
