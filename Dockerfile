@@ -1,15 +1,18 @@
 # Portico: one stateless gateway process. Scale out by running several behind a load balancer, sharing
 # PostgreSQL (PORTICO_DATABASE_URL) and Redis (PORTICO_REDIS_URL); see docs/scale-out.md.
-FROM node:20-bookworm-slim AS deps
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build:dashboard && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production PORTICO_HOST=0.0.0.0 PORTICO_PORT=8787
-COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY src ./src
