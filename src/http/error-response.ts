@@ -43,14 +43,7 @@ export function toPorticoError(error: unknown): PorticoError {
     }
   }
   // The database is unreachable or locked past its busy timeout: fail closed, retryable.
-  const code = fastifyError?.code ?? '';
-  if (
-    code.startsWith('SQLITE_BUSY') ||
-    code.startsWith('SQLITE_CANTOPEN') ||
-    code === 'ECONNREFUSED' ||
-    code === '57P01' ||
-    code === 'ETIMEDOUT'
-  ) {
+  if (isDatabaseUnavailable(error)) {
     return new PorticoError('service_unavailable', {
       message: 'The database is unavailable',
       retryAfterSeconds: 5,
@@ -65,6 +58,35 @@ export function toPorticoError(error: unknown): PorticoError {
     });
   }
   return new PorticoError('internal', { cause: error });
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'SQLITE_BUSY',
+  'SQLITE_BUSY_SNAPSHOT',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57P01', // PostgreSQL admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000', // connection_exception
+  '08001',
+  '08003',
+  '08006',
+]);
+
+/** A database (or its connection) failure, as opposed to a bug: the caller gets a retryable 503. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const candidate = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof candidate?.code === 'string' ? candidate.code : '';
+  if (UNAVAILABLE_CODES.has(code)) return true;
+  const message = typeof candidate?.message === 'string' ? candidate.message : '';
+  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connect ECONNREFUSED/.test(
+    message,
+  );
 }
 
 export function errorHeaders(error: PorticoError): Record<string, string> {

@@ -38,13 +38,15 @@ export interface GatewayOptions {
   server?: ConfigFile['server'];
   simulator?: Simulator;
   keyCacheTtlMs?: number;
+  /** Default: in-memory SQLite. */
+  databaseUrl?: string;
 }
 
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const simulator = options.simulator ?? (await startSimulator({ port: 0, host: '127.0.0.1' }));
   const file: ConfigFile = {
     server: options.server,
-    database: { url: 'sqlite::memory:' },
+    database: { url: options.databaseUrl ?? 'sqlite::memory:' },
     providers: options.providers ?? {
       google: { type: 'gemini', base_url: `${simulator.url}/v1beta`, api_key: 'upstream-gemini-key-canary' },
       local: { type: 'openai', base_url: `${simulator.url}/v1`, api_key: 'upstream-openai-key-canary' },

@@ -87,6 +87,10 @@ export interface PostgresStoreOptions {
   clock?: Clock;
   /** Connection pool size. */
   maxConnections?: number;
+  /** How long to wait for a new connection before failing (default 1 s). */
+  connectTimeoutMs?: number;
+  /** Client-side limit on one query (default 10 s). */
+  queryTimeoutMs?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -107,8 +111,18 @@ export class PostgresStore implements Store {
     const pool = new pg.Pool({
       connectionString: url,
       max: options.maxConnections ?? 10,
+      // Fail closed fast when the database is unreachable (RELIABILITY F9): a paid request must get its
+      // 503 within about a second, not wait for TCP timeouts.
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 1_000,
+      query_timeout: options.queryTimeoutMs ?? 10_000,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
+    // An idle pooled connection that dies (database restart, network cut) emits 'error' on the pool;
+    // without a listener that would crash the process. The next query simply opens a new connection.
+    pool.on('error', () => undefined);
+    // The same for a connection that dies while checked out: its query rejects (and becomes a 503), but
+    // the client's own 'error' event must not go unheard.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     this.#db = new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) });
   }
 
