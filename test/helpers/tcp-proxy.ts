@@ -36,18 +36,19 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
+  const down = (): void => {
+    isDown = true;
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+  };
   return {
     port: typeof address === 'object' && address ? address.port : 0,
-    down() {
-      isDown = true;
-      for (const socket of sockets) socket.destroy();
-      sockets.clear();
-    },
+    down,
     up() {
       isDown = false;
     },
     async close() {
-      this.down();
+      down();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
