@@ -40,6 +40,8 @@ export interface GatewayOptions {
   keyCacheTtlMs?: number;
   /** Default: in-memory SQLite. */
   databaseUrl?: string;
+  /** Default: none (the memory limiter). */
+  redisUrl?: string;
 }
 
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
@@ -47,6 +49,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const file: ConfigFile = {
     server: options.server,
     database: { url: options.databaseUrl ?? 'sqlite::memory:' },
+    ...(options.redisUrl ? { redis: { url: options.redisUrl } } : {}),
     providers: options.providers ?? {
       google: { type: 'gemini', base_url: `${simulator.url}/v1beta`, api_key: 'upstream-gemini-key-canary' },
       local: { type: 'openai', base_url: `${simulator.url}/v1`, api_key: 'upstream-openai-key-canary' },

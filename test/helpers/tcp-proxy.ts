@@ -8,13 +8,17 @@ export interface TcpProxy {
   port: number;
   /** Drop every open connection and refuse new ones (they are accepted and closed at once). */
   down(): void;
+  /** Keep every connection open but forward nothing (a frozen server, like SIGSTOP). */
+  stall(): void;
   up(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   let isDown = false;
+  let stalled = false;
   const sockets = new Set<Socket>();
+  const flushers = new Set<() => void>();
   const server = createServer((client) => {
     if (isDown) {
       client.destroy();
@@ -31,8 +35,21 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     };
     client.on('error', cleanup).on('close', cleanup);
     upstream.on('error', cleanup).on('close', cleanup);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    // While stalled, bytes wait here and flow again on up(), as with a SIGSTOPped server.
+    const toUpstream: Buffer[] = [];
+    const toClient: Buffer[] = [];
+    flushers.add(() => {
+      for (const chunk of toUpstream.splice(0)) upstream.write(chunk);
+      for (const chunk of toClient.splice(0)) client.write(chunk);
+    });
+    client.on('data', (chunk: Buffer) => {
+      if (stalled) toUpstream.push(chunk);
+      else upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (stalled) toClient.push(chunk);
+      else client.write(chunk);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -40,12 +57,18 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     isDown = true;
     for (const socket of sockets) socket.destroy();
     sockets.clear();
+    flushers.clear();
   };
   return {
     port: typeof address === 'object' && address ? address.port : 0,
     down,
+    stall() {
+      stalled = true;
+    },
     up() {
       isDown = false;
+      stalled = false;
+      for (const flush of flushers) flush();
     },
     async close() {
       down();
