@@ -19,7 +19,11 @@ export function accountJson(account: Account) {
     held_usd: account.heldMicros / 1_000_000,
     balance_micros: account.balanceMicros,
     held_micros: account.heldMicros,
-    limits: { rpm: account.limits.rpm, tpm: account.limits.tpm, max_concurrency: account.limits.maxConcurrency },
+    limits: {
+      rpm: account.limits.rpm,
+      tpm: account.limits.tpm,
+      max_concurrency: account.limits.maxConcurrency,
+    },
     created_at: account.createdAt,
   };
 }

@@ -197,7 +197,13 @@ export function buildCli(): Command {
         limit: number;
       }) =>
         withStore(async (store) => {
-          const filters = { accountId: options.account, keyId: options.key, model: options.model, from: options.from, to: options.to };
+          const filters = {
+            accountId: options.account,
+            keyId: options.key,
+            model: options.model,
+            from: options.from,
+            to: options.to,
+          };
           const groupBy = parseGroupBy(options.groupBy);
           const rows = groupBy
             ? (await store.usageSummary({ ...filters, groupBy })).map((row) => summaryRowJson(row, groupBy))

@@ -29,7 +29,10 @@ function pidAlive(pid: number): boolean {
 }
 
 /** Process ids (`host:pid:nonce`) of the open holds whose process is, as far as we can tell, alive. */
-export function liveHolders(holds: readonly Pick<LedgerRow, 'processId' | 'createdAt'>[], options: RecoveryOptions): string[] {
+export function liveHolders(
+  holds: readonly Pick<LedgerRow, 'processId' | 'createdAt'>[],
+  options: RecoveryOptions,
+): string[] {
   const host = options.host ?? hostname();
   const ownPid = options.ownPid ?? process.pid;
   const now = options.now ?? Date.now();

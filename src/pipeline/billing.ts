@@ -37,7 +37,8 @@ export async function reserveCredits(
   const { services, key, body } = context;
   if (!key || !body) throw new Error('reserveCredits before authentication');
   // The first attempt plans with the account read at admission; later attempts read it again.
-  const account = attempt === 1 && context.account ? context.account : await services.store.getAccount(key.accountId);
+  const account =
+    attempt === 1 && context.account ? context.account : await services.store.getAccount(key.accountId);
   if (!account || account.status !== 'active') {
     throw new PorticoError('insufficient_quota', {
       message: account ? 'The account is suspended' : 'The account does not exist',

@@ -21,7 +21,10 @@ export async function rateLimit(context: ChatContext): Promise<void> {
   context.account = account;
   const subjects: Array<{ id: string; spec: LimitSpec }> = [];
   if (key.rpm !== null || key.tpm !== null || key.maxConcurrency !== null) {
-    subjects.push({ id: `key:${key.id}`, spec: { rpm: key.rpm, tpm: key.tpm, maxConcurrency: key.maxConcurrency } });
+    subjects.push({
+      id: `key:${key.id}`,
+      spec: { rpm: key.rpm, tpm: key.tpm, maxConcurrency: key.maxConcurrency },
+    });
   }
   const shared = account?.limits;
   if (shared && (shared.rpm !== null || shared.tpm !== null || shared.maxConcurrency !== null)) {

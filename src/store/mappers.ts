@@ -23,7 +23,11 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     heldMicros: int(row.held_micros),
     status: row.status as AccountStatus,
     createdAt: row.created_at,
-    limits: { rpm: intOrNull(row.rpm), tpm: intOrNull(row.tpm), maxConcurrency: intOrNull(row.max_concurrency) },
+    limits: {
+      rpm: intOrNull(row.rpm),
+      tpm: intOrNull(row.tpm),
+      maxConcurrency: intOrNull(row.max_concurrency),
+    },
   };
 }
 

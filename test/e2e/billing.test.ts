@@ -176,7 +176,8 @@ describe('usage reporting', () => {
     assert.equal(rows.length, 3);
     const total = rows.reduce((sum, row) => sum + row.cost_micros, 0);
     for (const groupBy of ['day', 'model', 'key']) {
-      const grouped = (await gateway.admin('GET', `/admin/usage?account_id=${accountId}&group_by=${groupBy}`)).body.data;
+      const grouped = (await gateway.admin('GET', `/admin/usage?account_id=${accountId}&group_by=${groupBy}`))
+        .body.data;
       assert.equal(grouped.length, 1, groupBy);
       assert.equal(grouped[0].requests, 3);
       assert.equal(grouped[0].cost_micros, total);
@@ -198,7 +199,11 @@ describe('usage reporting', () => {
 
 describe('account-wide limits', () => {
   test('RPM on the account is shared by all its keys', async () => {
-    const created = await gateway.admin('POST', '/admin/accounts', { name: 'shared', credits_usd: 10, rpm: 3 });
+    const created = await gateway.admin('POST', '/admin/accounts', {
+      name: 'shared',
+      credits_usd: 10,
+      rpm: 3,
+    });
     assert.equal(created.status, 201);
     assert.equal(created.body.limits.rpm, 3);
     const keys: string[] = [];
@@ -207,14 +212,22 @@ describe('account-wide limits', () => {
     }
     const statuses: number[] = [];
     for (let index = 0; index < 6; index++) {
-      const response = await chat(keys[index % 2]!, { model: 'sim-openai', messages: [{ role: 'user', content: 'x' }], max_tokens: 5 });
+      const response = await chat(keys[index % 2]!, {
+        model: 'sim-openai',
+        messages: [{ role: 'user', content: 'x' }],
+        max_tokens: 5,
+      });
       statuses.push(response.status);
       await response.arrayBuffer();
     }
     assert.deepEqual(statuses, [200, 200, 200, 429, 429, 429]);
     const relaxed = await gateway.admin('PUT', `/admin/accounts/${created.body.id}/limits`, { rpm: null });
     assert.equal(relaxed.body.limits.rpm, null);
-    const after = await chat(keys[0]!, { model: 'sim-openai', messages: [{ role: 'user', content: 'x' }], max_tokens: 5 });
+    const after = await chat(keys[0]!, {
+      model: 'sim-openai',
+      messages: [{ role: 'user', content: 'x' }],
+      max_tokens: 5,
+    });
     assert.equal(after.status, 200);
   });
 });

@@ -270,7 +270,11 @@ describe('errors surface as the SDK error classes with the seed body', () => {
         // A gateway of its own for each case: an upstream 429 or 503 puts the deployment in a cool-down
         // that would change the answer of the next case.
         const own = await startGateway({ simulator: gateway.simulator });
-        const ownClient = new OpenAI({ apiKey: (await own.account(10)).key, baseURL: `${own.url}/v1`, maxRetries: 0 });
+        const ownClient = new OpenAI({
+          apiKey: (await own.account(10)).key,
+          baseURL: `${own.url}/v1`,
+          maxRetries: 0,
+        });
         await assert.rejects(
           ownClient.chat.completions.create({
             model,

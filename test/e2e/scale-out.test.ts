@@ -13,7 +13,8 @@ import { freePort, startChildGateway, type ChildGateway } from '../helpers/child
 
 const POSTGRES = process.env.PORTICO_TEST_POSTGRES_URL;
 const REDIS = process.env.PORTICO_TEST_REDIS_URL;
-const skip = !POSTGRES || !REDIS ? 'PORTICO_TEST_POSTGRES_URL and PORTICO_TEST_REDIS_URL not both set' : false;
+const skip =
+  !POSTGRES || !REDIS ? 'PORTICO_TEST_POSTGRES_URL and PORTICO_TEST_REDIS_URL not both set' : false;
 const ADMIN = 'sk-admin-scale-out-0123456789';
 const schema = `portico_scale_${Math.random().toString(36).slice(2, 10)}`;
 
@@ -86,7 +87,9 @@ test('the credit race across three processes: balance for exactly one request', 
   const probe = await admin('/admin/accounts', { name: 'probe', credits_usd: 100 });
   const probeKey = await admin('/admin/keys', { account_id: probe.id });
   assert.equal((await chat(1, probeKey.key, body)).status, 200);
-  const usage = await fetch(`${gateways[2]!.url}/admin/usage?account_id=${probe.id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const usage = await fetch(`${gateways[2]!.url}/admin/usage?account_id=${probe.id}`, {
+    headers: { authorization: `Bearer ${ADMIN}` },
+  });
   const maxCost = Math.round(((await usage.json()) as any).data[0].held_usd * 1_000_000);
   const start = Math.floor(maxCost * 1.5);
   const account = await admin('/admin/accounts', { name: 'race', credits_usd: start / 1_000_000 });
@@ -98,7 +101,11 @@ test('the credit race across three processes: balance for exactly one request', 
   await Promise.all(responses.map((response) => response.arrayBuffer()));
   assert.equal(statuses.filter((status) => status === 200).length, 1, statuses.join(','));
   assert.equal(statuses.filter((status) => status === 402).length, 199);
-  const after = (await (await fetch(`${gateways[1]!.url}/admin/accounts/${account.id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as any;
+  const after = (await (
+    await fetch(`${gateways[1]!.url}/admin/accounts/${account.id}`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    })
+  ).json()) as any;
   assert.equal(after.held_micros, 0);
   assert.ok(after.balance_micros >= 0 && after.balance_micros < start);
 });

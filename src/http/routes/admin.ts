@@ -82,7 +82,11 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
           actor: 'admin',
         });
         if (body.rpm != null || body.tpm != null || body.max_concurrency != null) {
-          const limits = { rpm: body.rpm ?? null, tpm: body.tpm ?? null, maxConcurrency: body.max_concurrency ?? null };
+          const limits = {
+            rpm: body.rpm ?? null,
+            tpm: body.tpm ?? null,
+            maxConcurrency: body.max_concurrency ?? null,
+          };
           account = (await store.setAccountLimits(account.id, limits)) ?? account;
         }
         return reply.code(201).send(accountJson(account));
@@ -107,7 +111,8 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
           tpm: request.body.tpm ?? null,
           maxConcurrency: request.body.max_concurrency ?? null,
         });
-        if (!account) throw new PorticoError('resource_not_found', { message: `Account ${request.params.id} not found` });
+        if (!account)
+          throw new PorticoError('resource_not_found', { message: `Account ${request.params.id} not found` });
         return accountJson(account);
       },
     );
@@ -185,7 +190,10 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       }
       for (const name of ['from', 'to'] as const) {
         if (query[name] && Number.isNaN(Date.parse(query[name]))) {
-          throw new PorticoError('invalid_request', { message: `${name} must be an ISO 8601 time`, param: name });
+          throw new PorticoError('invalid_request', {
+            message: `${name} must be an ISO 8601 time`,
+            param: name,
+          });
         }
       }
       const filters = {
@@ -197,9 +205,12 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       };
       const data = groupBy
         ? (await store.usageSummary({ ...filters, groupBy })).map((row) => summaryRowJson(row, groupBy))
-        : (await store.ledger({ ...filters, limit: query.limit ? Math.min(100_000, Number(query.limit) || 1000) : 1000 })).map(
-            usageRowJson,
-          );
+        : (
+            await store.ledger({
+              ...filters,
+              limit: query.limit ? Math.min(100_000, Number(query.limit) || 1000) : 1000,
+            })
+          ).map(usageRowJson);
       if (query.format === 'csv') {
         return reply
           .type('text/csv; charset=utf-8')

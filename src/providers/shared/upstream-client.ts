@@ -75,7 +75,11 @@ export class UpstreamClient {
       const response = await this.#pool.request({
         path: this.basePath + path,
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
         body,
         signal,
         headersTimeout: timeouts?.firstByteMs ?? this.timeouts.firstByteMs,
@@ -97,7 +101,11 @@ export class UpstreamClient {
 }
 
 /** Read a whole body as text, bounded by `maxBytes`. */
-export async function readBodyText(body: AsyncIterable<Buffer | string>, maxBytes: number, signal?: AbortSignal): Promise<string> {
+export async function readBodyText(
+  body: AsyncIterable<Buffer | string>,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {

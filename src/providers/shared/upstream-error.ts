@@ -42,7 +42,8 @@ export class UpstreamError extends Error {
       message: init.clientMessage,
       param: init.param,
       retryAfterSeconds: init.retryAfterSeconds,
-      headers: init.retryAfterSeconds !== undefined ? { 'retry-after': String(init.retryAfterSeconds) } : undefined,
+      headers:
+        init.retryAfterSeconds !== undefined ? { 'retry-after': String(init.retryAfterSeconds) } : undefined,
     });
   }
 
@@ -92,7 +93,11 @@ export function upstreamStatusError(
   retryAfterSeconds?: number,
 ): UpstreamError {
   const message = sanitizeUpstreamMessage(upstreamMessage || `upstream answered ${status}`);
-  const base = { kind: 'status' as const, upstreamStatus: status, message: `upstream status ${status}: ${message}` };
+  const base = {
+    kind: 'status' as const,
+    upstreamStatus: status,
+    message: `upstream status ${status}: ${message}`,
+  };
   switch (true) {
     case status === 400 || status === 422:
       return new UpstreamError({ ...base, code: 'invalid_request', clientMessage: message });
@@ -103,9 +108,17 @@ export function upstreamStatusError(
     case status === 413:
       return new UpstreamError({ ...base, code: 'body_too_large', clientMessage: message });
     case status === 429:
-      return new UpstreamError({ ...base, code: 'upstream_rate_limited', retryAfterSeconds: retryAfterSeconds ?? 60 });
+      return new UpstreamError({
+        ...base,
+        code: 'upstream_rate_limited',
+        retryAfterSeconds: retryAfterSeconds ?? 60,
+      });
     case status === 503:
-      return new UpstreamError({ ...base, code: 'upstream_unavailable', retryAfterSeconds: retryAfterSeconds ?? 30 });
+      return new UpstreamError({
+        ...base,
+        code: 'upstream_unavailable',
+        retryAfterSeconds: retryAfterSeconds ?? 30,
+      });
     case status === 504:
       return new UpstreamError({ ...base, code: 'upstream_timeout' });
     default:
