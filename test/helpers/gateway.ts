@@ -44,13 +44,30 @@ export interface GatewayOptions {
   redisUrl?: string;
 }
 
+/** Provider base URLs may say `SIMULATOR` for this gateway's simulator (its port is not known before). */
+function substituteSimulator(providers: ConfigFile['providers'], url: string): ConfigFile['providers'] {
+  if (!providers) return undefined;
+  return Object.fromEntries(
+    Object.entries(providers).map(([name, provider]) => [
+      name,
+      {
+        ...provider,
+        base_url:
+          provider.base_url === 'SIMULATOR'
+            ? `${url}${provider.type === 'gemini' ? '/v1beta' : '/v1'}`
+            : provider.base_url,
+      },
+    ]),
+  );
+}
+
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const simulator = options.simulator ?? (await startSimulator({ port: 0, host: '127.0.0.1' }));
   const file: ConfigFile = {
     server: options.server,
     database: { url: options.databaseUrl ?? 'sqlite::memory:' },
     ...(options.redisUrl ? { redis: { url: options.redisUrl } } : {}),
-    providers: options.providers ?? {
+    providers: substituteSimulator(options.providers, simulator.url) ?? {
       google: { type: 'gemini', base_url: `${simulator.url}/v1beta`, api_key: 'upstream-gemini-key-canary' },
       local: { type: 'openai', base_url: `${simulator.url}/v1`, api_key: 'upstream-openai-key-canary' },
     },
