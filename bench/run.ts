@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hotFunctions, type HotFunction } from './lib/cpu-profile.ts';
-import { describeEnvironment } from './lib/environment.ts';
+import { describeEnvironment, loadAverage } from './lib/environment.ts';
 import { parseOptions, type BenchOptions } from './lib/options.ts';
 import { LOAD_CORE, killStartedChildren, pinSelf } from './lib/processes.ts';
 import { resultsTable, targetChecks } from './lib/report.ts';
@@ -270,6 +270,7 @@ async function main(): Promise<void> {
       '## Environment',
       '',
       ...environment.map((line) => `- ${line}`),
+      `- load average (1 min) at the end: ${loadAverage()}`,
       '',
       '## Fake upstream capacity',
       '',

@@ -1,7 +1,7 @@
 /** A description of the machine and tools, printed with the results so figures can be compared. */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { findExecutable } from './processes.ts';
 
 function firstLine(command: string, args: readonly string[]): string {
@@ -19,13 +19,22 @@ function cpuModel(): string {
   }
 }
 
+/** The 1-minute load average: anything well above 0 means other work shared the cores during the run. */
+export function loadAverage(): string {
+  return (loadavg()[0] ?? 0).toFixed(2);
+}
+
 export function describeEnvironment(): string[] {
   const tools = [
     ['wrk', ['-v']],
     ['h2load', ['--version']],
     ['nginx', ['-v']],
   ] as const;
-  const lines = [`CPU: ${cpuModel()}, ${cpus().length} cores`, `Node.js ${process.version}`];
+  const lines = [
+    `CPU: ${cpuModel()}, ${cpus().length} cores`,
+    `Node.js ${process.version}`,
+    `load average (1 min) at start: ${loadAverage()}`,
+  ];
   for (const [name, args] of tools) {
     lines.push(
       findExecutable(name) === undefined ? `${name}: not installed` : `${name}: ${firstLine(name, args)}`,

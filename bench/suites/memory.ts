@@ -3,6 +3,7 @@
  * against an upstream that keeps them open (one chunk a second) and held until every one has delivered
  * its first token; (RSS with N open - idle RSS) / N is the cost of one open stream.
  */
+import { setMaxListeners } from 'node:events';
 import type { Pool } from 'undici';
 import type { BenchOptions } from '../lib/options.ts';
 import { createClient } from '../lib/open-loop.ts';
@@ -21,6 +22,7 @@ const HELD_STREAM_TOKENS = 2_000;
 const OPEN_BATCH = 250;
 const OPEN_BATCH_PAUSE_MS = 50;
 const OPEN_TIMEOUT_MS = 30_000;
+const STALL_MS = 5_000;
 
 /** Opens one stream; resolves `opened` at its first token and keeps reading until aborted. */
 function holdStream(client: Pool, spec: RequestSpec, signal: AbortSignal, opened: () => void): Promise<void> {
@@ -56,6 +58,8 @@ async function measureOpenStreams(
   const spec = running.request(true, HELD_STREAM_TOKENS);
   const client = createClient(spec);
   const abort = new AbortController();
+  // One signal ends every held stream; each request adds a listener to it.
+  setMaxListeners(0, abort.signal);
   const idle = rssBytes(pid);
   let opened = 0;
   const streams: Promise<void>[] = [];
@@ -63,8 +67,18 @@ async function measureOpenStreams(
     streams.push(holdStream(client, spec, abort.signal, () => (opened += 1)));
     if ((index + 1) % OPEN_BATCH === 0) await sleep(OPEN_BATCH_PAUSE_MS);
   }
+  // Wait until every stream is open, or progress stalls (a gateway that queues streams beyond some
+  // limit never opens the rest), or the overall timeout passes.
   const deadline = Date.now() + OPEN_TIMEOUT_MS;
-  while (opened < count && Date.now() < deadline) await sleep(100);
+  let lastProgress = Date.now();
+  let lastOpened = 0;
+  while (opened < count && Date.now() < deadline && Date.now() - lastProgress < STALL_MS) {
+    await sleep(100);
+    if (opened !== lastOpened) {
+      lastOpened = opened;
+      lastProgress = Date.now();
+    }
+  }
   await sleep(1_000);
   const loaded = rssBytes(pid);
   abort.abort();
@@ -96,10 +110,11 @@ export async function runMemory(
         await sleep(1_000);
         const measured = await measureOpenStreams(running, running.pid, count);
         result.rssPerStream.set(count, measured.perStream);
-        if (measured.opened < count)
+        if (measured.opened < count) {
           result.notes.push(
-            `only ${measured.opened} of ${count} streams opened within ${OPEN_TIMEOUT_MS / 1000} s`,
+            `only ${measured.opened} of ${count} streams were open at once (the rest waited)`,
           );
+        }
         process.stdout.write(
           `  ${target.definition.name}: ${count} streams (${measured.opened} open): ${(measured.perStream / 1024).toFixed(1)} KB/stream\n`,
         );
