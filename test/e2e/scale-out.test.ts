@@ -122,3 +122,26 @@ test('RPM holds across three processes sharing Redis', { skip }, async () => {
   assert.ok(admitted >= 1 && admitted <= 30, `admitted ${admitted}: ${statuses.join(',')}`);
   assert.equal(statuses.filter((status) => status === 429 || status === 503).length, 120 - admitted);
 });
+
+test('a key revoked on one process is refused by the others within seconds', { skip }, async () => {
+  const account = await admin('/admin/accounts', { name: 'revoke', credits_usd: 5 });
+  const created = await admin('/admin/keys', { account_id: account.id });
+  const body = { model: 'sim-openai', messages: [{ role: 'user', content: 'x' }], max_tokens: 5 };
+  for (let index = 0; index < 3; index++) assert.equal((await chat(index, created.key, body)).status, 200);
+  const revoked = await fetch(`${gateways[0]!.url}/admin/keys/${created.id}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${ADMIN}` },
+  });
+  assert.equal(revoked.status, 200);
+  // Every process refuses it once its key cache entry (at most a few seconds old) is re-checked.
+  for (let index = 1; index < 3; index++) {
+    let status = 200;
+    for (let tries = 0; tries < 100 && status !== 401; tries++) {
+      const response = await chat(index, created.key, body);
+      status = response.status;
+      await response.arrayBuffer();
+      if (status !== 401) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(status, 401, `process ${index} refuses the revoked key`);
+  }
+});
