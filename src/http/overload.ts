@@ -13,8 +13,12 @@ import { sendError } from './error-response.ts';
 
 export interface OverloadOptions {
   readonly maxConcurrency: number;
-  /** Mean event-loop delay over one sample window above which new requests are shed. */
+  /**
+   * Median event-loop delay above which a sample window counts as lagging; new requests are shed once
+   * `lagWindows` windows in a row lagged (one long pause, a GC or a compile, is not overload).
+   */
   readonly maxLagMs: number;
+  readonly lagWindows?: number;
   readonly sampleEveryMs: number;
   /** Returns the lag of the last window in ms; defaults to a `monitorEventLoopDelay` histogram. */
   readonly sampleLag?: () => number;
@@ -31,6 +35,7 @@ export class OverloadGuard {
   readonly #timer: NodeJS.Timeout;
   #inFlight = 0;
   #lagging = false;
+  #laggingWindows = 0;
 
   constructor(options: OverloadOptions) {
     this.#options = options;
@@ -52,10 +57,11 @@ export class OverloadGuard {
     if (this.#options.sampleLag) lagMs = this.#options.sampleLag();
     else {
       const histogram = this.#histogram as IntervalHistogram;
-      lagMs = histogram.count > 0 ? histogram.mean / 1e6 : 0;
+      lagMs = histogram.count > 0 ? histogram.percentile(50) / 1e6 : 0;
       histogram.reset();
     }
-    this.#lagging = lagMs > this.#options.maxLagMs;
+    this.#laggingWindows = lagMs > this.#options.maxLagMs ? this.#laggingWindows + 1 : 0;
+    this.#lagging = this.#laggingWindows >= (this.#options.lagWindows ?? 2);
   }
 
   /** Admit one request (the caller must `leave()` once), or say why not. */

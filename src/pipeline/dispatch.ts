@@ -6,6 +6,7 @@
  * that fails as 200 + error event can still fall back; after that, nothing is retried.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ResolvedModel } from '../config/load-config.ts';
 import { PorticoError } from '../errors.ts';
 import { emptyTokenCounts, type ChunkChoice, type TokenCounts } from '../openai/response.ts';
 import type { CompletionResult, ProviderRequest, StreamEvent } from '../providers/provider.ts';
@@ -30,13 +31,8 @@ function routerFor(context: ChatContext): AttemptRouter {
   const { key, model, services } = context;
   if (!key || !model) throw new Error('dispatch before resolve');
   const { health, policy } = services.routing;
-  const targets = planAttempts(
-    services.config,
-    model,
-    (candidate) => keyAllows(key, candidate),
-    Math.random,
-    health,
-  );
+  const mayUse = (candidate: ResolvedModel) => keyAllows(key, candidate);
+  const targets = planAttempts(services.config, model, mayUse, Math.random, health, services.routing.now());
   return new AttemptRouter(targets, health, policy);
 }
 
@@ -96,7 +92,7 @@ async function failAttempt(
 ): Promise<void> {
   const { health } = context.services.routing;
   if (error instanceof ShutdownError || signals.client.aborted) health.release(record.target.label);
-  else health.recordFailure(record.target.label, error, Date.now());
+  else health.recordFailure(record.target.label, error, context.services.routing.now());
   await settleAttempt(context, record, {
     counts,
     usageEstimated: false,
@@ -141,9 +137,9 @@ async function pause(waitMs: number, signals: Signals): Promise<void> {
   }
 }
 
-function finalError(router: AttemptRouter, lastError: UpstreamError | undefined): PorticoError {
+function finalError(router: AttemptRouter, lastError: UpstreamError | undefined, now: number): PorticoError {
   if (lastError) return lastError.clientError;
-  const cooling = router.cooling(Date.now());
+  const cooling = router.cooling(now);
   if (cooling) {
     // Every deployment asked us to back off and the wait does not fit the budget: say so, without a call.
     const code = cooling.status === 503 ? 'upstream_unavailable' : 'upstream_rate_limited';
@@ -163,9 +159,10 @@ export async function dispatchCompletion(
 ): Promise<CompletedAttempt> {
   const router = routerFor(context);
   const signals = signalsFor(context, signal);
-  const { health } = context.services.routing;
+  const { routing } = context.services;
+  const { health } = routing;
   let lastError: UpstreamError | undefined;
-  for (let choice = router.next(Date.now()); choice; choice = router.next(Date.now())) {
+  for (let choice = router.next(routing.now()); choice; choice = router.next(routing.now())) {
     await pause(choice.waitMs, signals);
     const { target } = choice;
     const record = await reserve(context, target, router.attempts);
@@ -173,7 +170,7 @@ export async function dispatchCompletion(
       const result = await context.services.providers
         .get(target.deployment.provider)
         .complete(providerInput(context, record, signals.upstream));
-      health.recordLatency(target.label, Date.now() - record.startedAt, Date.now());
+      health.recordLatency(target.label, Date.now() - record.startedAt, routing.now());
       health.recordSuccess(target.label);
       return { result, record };
     } catch (error) {
@@ -181,10 +178,10 @@ export async function dispatchCompletion(
       await failAttempt(context, record, lastError, signals, false);
       const scope = lastError instanceof ShutdownError ? 'none' : retryScope(lastError, false);
       if (scope === 'none') break;
-      router.failed(target, scope, Date.now());
+      router.failed(target, scope, routing.now());
     }
   }
-  throw finalError(router, lastError);
+  throw finalError(router, lastError, routing.now());
 }
 
 export interface OpenedStream {
@@ -198,9 +195,10 @@ export interface OpenedStream {
 export async function dispatchStream(context: ChatContext, signal: AbortSignal): Promise<OpenedStream> {
   const router = routerFor(context);
   const signals = signalsFor(context, signal);
-  const { health } = context.services.routing;
+  const { routing } = context.services;
+  const { health } = routing;
   let lastError: UpstreamError | undefined;
-  for (let choice = router.next(Date.now()); choice; choice = router.next(Date.now())) {
+  for (let choice = router.next(routing.now()); choice; choice = router.next(routing.now())) {
     await pause(choice.waitMs, signals);
     const { target } = choice;
     const record = await reserve(context, target, router.attempts);
@@ -219,7 +217,7 @@ export async function dispatchStream(context: ChatContext, signal: AbortSignal):
         }
         buffered.push(next.value);
         if (next.value.type === 'choices' && hasContent(next.value.choices)) {
-          health.recordLatency(target.label, Date.now() - record.startedAt, Date.now());
+          health.recordLatency(target.label, Date.now() - record.startedAt, routing.now());
           return { record, buffered, iterator: watched(context, target, iterator, signals), done: false };
         }
       }
@@ -236,10 +234,10 @@ export async function dispatchStream(context: ChatContext, signal: AbortSignal):
       );
       const scope = lastError instanceof ShutdownError ? 'none' : retryScope(lastError, true);
       if (scope === 'none') break;
-      router.failed(target, scope, Date.now());
+      router.failed(target, scope, routing.now());
     }
   }
-  throw finalError(router, lastError);
+  throw finalError(router, lastError, routing.now());
 }
 
 /**
@@ -252,7 +250,8 @@ function watched(
   inner: AsyncIterator<StreamEvent>,
   signals: Signals,
 ): AsyncIterator<StreamEvent> {
-  const { health } = context.services.routing;
+  const { routing } = context.services;
+  const { health } = routing;
   return {
     async next() {
       try {
@@ -262,7 +261,7 @@ function watched(
       } catch (error) {
         const failure = asUpstreamError(error, signals);
         if (failure instanceof ShutdownError || signals.client.aborted) health.release(target.label);
-        else health.recordFailure(target.label, failure, Date.now());
+        else health.recordFailure(target.label, failure, routing.now());
         throw failure;
       }
     },

@@ -4,7 +4,6 @@
  */
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import {
@@ -80,8 +79,9 @@ after(async () => {
 beforeEach(() => {
   faulty.fault = undefined;
   gateway.services.routing.configure({
+    clock: Date.now,
     retry: { maxAttempts: 4, maxWaitMs: 500, backoffBaseMs: 5, backoffMaxMs: 20 },
-    breaker: { consecutiveFailures: 3, baseCooldownMs: 200, maxCooldownMs: 800 },
+    breaker: { consecutiveFailures: 3, baseCooldownMs: 60_000, maxCooldownMs: 60_000 },
   });
 });
 
@@ -144,6 +144,12 @@ test('a deployment that refuses connections is retried elsewhere at once', async
 });
 
 test('breaker: ejected after consecutive failures, traffic moves, re-probed after the cool-down (F6)', async () => {
+  // Routing's clock is moved forward instead of waiting out the cool-downs.
+  let offset = 0;
+  gateway.services.routing.configure({
+    clock: () => Date.now() + offset,
+    breaker: { consecutiveFailures: 3, baseCooldownMs: 60_000, maxCooldownMs: 240_000 },
+  });
   faulty.fault = 'status=500';
   const { key } = await gateway.account(10);
   const flakyAttempts = () => simulator.attempts.filter((attempt) => attempt.model === 'up-flaky').length;
@@ -153,14 +159,17 @@ test('breaker: ejected after consecutive failures, traffic moves, re-probed afte
     assert.equal(outcome.status, 200, 'every request is answered while one deployment fails');
   }
   assert.equal(flakyAttempts(), 3, 'the failing deployment saw exactly its 3 failures before it was ejected');
-  await sleep(250);
+  offset += 60_000;
   for (let index = 0; index < 6; index++) assert.equal((await chat(gateway, key, ask('flaky'))).status, 200);
   assert.equal(flakyAttempts(), 4, 'one probe after the cool-down, which failed and re-opened the breaker');
+  offset += 60_000;
+  for (let index = 0; index < 6; index++) assert.equal((await chat(gateway, key, ask('flaky'))).status, 200);
+  assert.equal(flakyAttempts(), 4, 'the second cool-down is twice as long');
   faulty.fault = undefined;
-  await sleep(450);
-  for (let index = 0; index < 8; index++) assert.equal((await chat(gateway, key, ask('flaky'))).status, 200);
-  assert.ok(flakyAttempts() >= 5, 'probed again after the longer cool-down');
-  const state = gateway.services.routing.health.snapshot('faulty/up-flaky', Date.now()).breaker;
+  offset += 60_000;
+  for (let index = 0; index < 6; index++) assert.equal((await chat(gateway, key, ask('flaky'))).status, 200);
+  assert.ok(flakyAttempts() >= 5, 'probed again (and maybe chosen again once healthy)');
+  const state = gateway.services.routing.health.snapshot('faulty/up-flaky', Date.now() + offset).breaker;
   assert.equal(state, 'closed', 'a good probe closes the breaker: the deployment is back in rotation');
 });
 

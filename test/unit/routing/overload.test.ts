@@ -22,7 +22,10 @@ test('overload guard: a concurrency bound, an event-loop-lag trigger and drainin
     guard.leave();
     lag = 250;
     guard.sample();
-    assert.equal(guard.enter(), 'event_loop_lag');
+    assert.equal(guard.enter(), undefined, 'one slow window (a GC pause) is not overload');
+    guard.leave();
+    guard.sample();
+    assert.equal(guard.enter(), 'event_loop_lag', 'two in a row are');
     lag = 5;
     guard.sample();
     assert.equal(guard.enter(), undefined, 'admitted again once the loop recovered');
