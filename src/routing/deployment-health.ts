@@ -132,10 +132,11 @@ export class DeploymentHealth {
     if (
       error.kind === 'status' &&
       (status === 429 || status === 503) &&
-      error.retryAfterSeconds !== undefined
+      error.upstreamRetryAfterSeconds !== undefined
     ) {
-      // Honour the upstream's Retry-After: nothing goes to this deployment inside the window (F5).
-      const until = now + Math.min(MAX_COOLING_MS, error.retryAfterSeconds * 1000);
+      // Honour the upstream's Retry-After: nothing goes to this deployment inside the window (F5). A
+      // default the gateway filled in for the client is not the upstream's word and cools nothing.
+      const until = now + Math.min(MAX_COOLING_MS, error.upstreamRetryAfterSeconds * 1000);
       if (until > state.coolingUntil) {
         state.coolingUntil = until;
         state.coolingStatus = status;

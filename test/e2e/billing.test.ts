@@ -43,7 +43,7 @@ describe('the credit race', () => {
     const start = Math.floor(maxCost * 1.5);
     const { key, accountId } = await gateway.account(start / 1_000_000);
     // The upstream answers slowly, so all 200 holds race while the first one is still held.
-    const slow = { ...BODY, messages: [{ role: 'user', content: 'race [[sim:slow_first_byte=1500]]' }] };
+    const slow = { ...BODY, messages: [{ role: 'user', content: 'race [[sim:slow_first_byte=5000]]' }] };
     const responses = await Promise.all(Array.from({ length: 200 }, () => chat(key, slow)));
     const statuses = responses.map((response) => response.status);
     await Promise.all(responses.map((response) => response.arrayBuffer()));

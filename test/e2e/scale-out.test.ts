@@ -95,7 +95,7 @@ test('the credit race across three processes: balance for exactly one request', 
   const account = await admin('/admin/accounts', { name: 'race', credits_usd: start / 1_000_000 });
   const { key } = await admin('/admin/keys', { account_id: account.id });
   // The upstream answers slowly, so all 200 holds race while the first one is still held.
-  const slow = { ...body, messages: [{ role: 'user', content: 'race [[sim:slow_first_byte=1500]]' }] };
+  const slow = { ...body, messages: [{ role: 'user', content: 'race [[sim:slow_first_byte=5000]]' }] };
   const responses = await Promise.all(Array.from({ length: 200 }, (_, index) => chat(index, key, slow)));
   const statuses = responses.map((response) => response.status);
   await Promise.all(responses.map((response) => response.arrayBuffer()));

@@ -82,3 +82,11 @@ test('unset timeouts keep their defaults', async () => {
   assert.deepEqual(client.timeouts, { ...DEFAULT_TIMEOUTS, firstByteMs: 1234 });
   await client.close();
 });
+
+test('a Retry-After the upstream did not send stays distinguishable from its own', () => {
+  const silent = upstreamStatusError(429, 'slow down');
+  assert.equal(silent.retryAfterSeconds, 60, 'the client still gets a hint');
+  assert.equal(silent.upstreamRetryAfterSeconds, undefined, 'routing sees that the upstream said nothing');
+  const said = upstreamStatusError(503, 'busy', 4);
+  assert.equal(said.upstreamRetryAfterSeconds, 4);
+});

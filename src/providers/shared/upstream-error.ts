@@ -20,7 +20,10 @@ export interface UpstreamErrorInit {
   code: ErrorCode;
   message: string;
   upstreamStatus?: number;
+  /** What the client is told to wait (the upstream's own value, or a default). */
   retryAfterSeconds?: number;
+  /** The wait the upstream itself asked for, when it said one; routing cools a deployment only on this. */
+  upstreamRetryAfterSeconds?: number;
   clientMessage?: string;
   param?: string;
   cause?: unknown;
@@ -30,6 +33,7 @@ export class UpstreamError extends Error {
   readonly kind: UpstreamFailureKind;
   readonly upstreamStatus: number | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly upstreamRetryAfterSeconds: number | undefined;
   readonly clientError: PorticoError;
 
   constructor(init: UpstreamErrorInit) {
@@ -38,6 +42,10 @@ export class UpstreamError extends Error {
     this.kind = init.kind;
     this.upstreamStatus = init.upstreamStatus;
     this.retryAfterSeconds = init.retryAfterSeconds;
+    // Built without the field, the error's Retry-After is the upstream's own (tests, provider mappings
+    // that read it directly); `upstreamStatusError` passes it explicitly, undefined when none was sent.
+    this.upstreamRetryAfterSeconds =
+      'upstreamRetryAfterSeconds' in init ? init.upstreamRetryAfterSeconds : init.retryAfterSeconds;
     this.clientError = new PorticoError(init.code, {
       message: init.clientMessage,
       param: init.param,
