@@ -104,6 +104,7 @@ export function upstreamStatusError(
   const base = {
     kind: 'status' as const,
     upstreamStatus: status,
+    upstreamRetryAfterSeconds: retryAfterSeconds,
     message: `upstream status ${status}: ${message}`,
   };
   switch (true) {
