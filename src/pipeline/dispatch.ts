@@ -66,7 +66,19 @@ function asUpstreamError(error: unknown, signals: Signals): UpstreamError {
   if (signals.drain.aborted && !signals.client.aborted) {
     return signals.drain.reason instanceof ShutdownError ? signals.drain.reason : new ShutdownError();
   }
-  return error instanceof UpstreamError ? error : classifyTransportError(error, signals.client);
+  if (error instanceof UpstreamError) return error;
+  if (error instanceof PorticoError) {
+    // The provider refused the request itself (it cannot be translated): the client's fault, shown as
+    // is, never retried, and no mark against the deployment (no upstream status: the breaker sees 0).
+    return new UpstreamError({
+      kind: 'status',
+      code: error.code,
+      message: `request refused before the upstream: ${error.message}`,
+      clientMessage: error.message,
+      param: error.param,
+    });
+  }
+  return classifyTransportError(error, signals.client);
 }
 
 export function terminalStateOf(error: UpstreamError): 'timeout' | 'client_disconnected' | 'upstream_error' {
