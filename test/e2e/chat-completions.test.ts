@@ -352,3 +352,23 @@ test('no key, client or upstream, ever reaches the log', async () => {
   assert.ok(!logs.includes('upstream-gemini-key-canary'), 'gemini key in logs');
   assert.ok(!logs.includes('upstream-openai-key-canary'), 'openai key in logs');
 });
+
+test('a request the Gemini translation refuses is a 400 naming the param, not a 502', async () => {
+  gateway.simulator.resetAttempts();
+  await assert.rejects(
+    client.chat.completions.create({
+      model: 'gemini-3.5-flash',
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'tool', tool_call_id: 'call_unknown', content: '42' },
+      ],
+    }),
+    (error: any) => {
+      assert.equal(error.status, 400);
+      assert.equal(error.error.type, 'invalid_request_error');
+      assert.ok(String(error.error.param).startsWith('messages'));
+      return true;
+    },
+  );
+  assert.equal(gateway.simulator.attempts.length, 0, 'nothing was sent upstream');
+});
