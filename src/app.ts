@@ -1,7 +1,7 @@
 /**
  * `buildApp(services)`: the Fastify app. No globals; tests call `app.inject()` or listen on port 0.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { PorticoError } from './errors.ts';
 import { timeOrderedId } from './ids.ts';
 import { sendError, toPorticoError } from './http/error-response.ts';
@@ -20,7 +20,8 @@ export const PACKAGE_VERSION = '0.1.0';
 export async function buildApp(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One log line per request is the usage ledger's job, not the HTTP server's.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: services.config.maxBodyBytes,
     genReqId: () => timeOrderedId('req_'),
     requestIdHeader: false,
@@ -29,7 +30,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     connectionTimeout: 0,
     requestTimeout: 120_000,
     keepAliveTimeout: 65_000,
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
   });
 
   app.removeAllContentTypeParsers();
