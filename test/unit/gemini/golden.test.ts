@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Choice, TokenCounts } from '../../../src/openai/response.ts';
+import { emptyTokenCounts, type Choice, type TokenCounts } from '../../../src/openai/response.ts';
 import { GeminiProvider } from '../../../src/providers/gemini/gemini-provider.ts';
 import { decodeThoughtSignature } from '../../../src/providers/gemini/tool-call-id.ts';
 import { UpstreamError } from '../../../src/providers/shared/upstream-error.ts';
@@ -21,19 +21,7 @@ import {
 } from './helpers.ts';
 
 function counts(partial: Partial<TokenCounts>): TokenCounts {
-  return {
-    prompt: 0,
-    cachedPrompt: 0,
-    promptText: 0,
-    promptAudio: 0,
-    promptImage: 0,
-    completion: 0,
-    completionText: 0,
-    completionAudio: 0,
-    reasoning: 0,
-    total: 0,
-    ...partial,
-  };
+  return { ...emptyTokenCounts(), ...partial };
 }
 
 /** The signature of the n-th part of candidate 0 in a recorded response (what the id must carry). */
