@@ -32,7 +32,8 @@ export interface UpstreamResponse {
 
 export interface UpstreamClientOptions {
   timeouts?: Partial<Timeouts>;
-  connections?: number;
+  /** Connections per upstream origin; default unbounded (each open stream holds one). */
+  connections?: number | null;
   /** Maximum bytes of a non-streaming upstream body Portico will read (API10: unsafe consumption). */
   maxResponseBytes?: number;
 }
@@ -54,7 +55,9 @@ export class UpstreamClient {
     this.timeouts = Object.freeze(withDefaults(options.timeouts));
     this.maxResponseBytes = options.maxResponseBytes ?? 32 * 1024 * 1024;
     this.#pool = new Pool(this.origin, {
-      connections: options.connections ?? 256,
+      // Unbounded by default: a stream holds its connection for its whole life, so a cap here would queue
+      // the 257th concurrent stream behind the others (the overload guard bounds concurrency instead).
+      connections: options.connections ?? null,
       pipelining: 1,
       keepAliveTimeout: 30_000,
       connect: { timeout: this.timeouts.connectMs },
