@@ -102,6 +102,12 @@ const SETTLE_SQL = `UPDATE ledger SET
 const LEDGER_HEAD_SQL = `SELECT account_id, key_id, model, deployment, held_micros, state, process_id, created_at
   FROM ledger WHERE request_id = ? AND attempt = ?`;
 
+interface PendingWrite {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 type LedgerHead = Pick<
   LedgerDbRow,
   'account_id' | 'key_id' | 'model' | 'deployment' | 'held_micros' | 'state' | 'process_id' | 'created_at'
@@ -143,6 +149,9 @@ export class SqliteStore implements Store {
   readonly #clock: Clock;
   readonly #statements = new Map<string, Database.Statement>();
   #hot: HotStatements | undefined;
+  /** Hot-path writes waiting for the next group commit (see #enqueue). */
+  #pending: PendingWrite[] = [];
+  #flushScheduled = false;
   #beginCount = 0;
   #closed = false;
 
@@ -215,9 +224,11 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flush();
     this.#closed = true;
     this.#statements.clear();
     this.#hot = undefined;
+    this.#batch = undefined;
     this.#db.close();
   }
 
@@ -500,11 +511,70 @@ export class SqliteStore implements Store {
 
   async hold(input: HoldInput): Promise<HoldResult> {
     assertMicros('amountMicros', input.amountMicros);
-    return this.#hotStatements().holdTransaction.immediate(input, this.#now());
+    const { holdTransaction } = this.#hotStatements();
+    return this.#enqueue(() => holdTransaction(input, this.#now()));
   }
 
   async settle(input: SettleInput): Promise<LedgerRow> {
-    return this.#hotStatements().settleTransaction.immediate(normaliseSettle(input), this.#now());
+    const { settleTransaction } = this.#hotStatements();
+    const normalised = normaliseSettle(input);
+    return this.#enqueue(() => settleTransaction(normalised, this.#now()));
+  }
+
+  /**
+   * Group commit: holds and settles that arrive in the same turn of the event loop are written in one
+   * BEGIN IMMEDIATE transaction, each inside its own savepoint (a nested better-sqlite3 transaction), so
+   * one failing write rolls back alone. No caller learns its result before the batch has committed, so
+   * durability is exactly that of one transaction per write; the commit cost is shared.
+   */
+  #enqueue<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const batch = this.#pending;
+    if (batch.length === 0) return;
+    this.#pending = [];
+    if (this.#closed) {
+      for (const write of batch) write.reject(new Error('the store is closed'));
+      return;
+    }
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      this.#batchTransaction().immediate(() => {
+        for (const write of batch) {
+          try {
+            outcomes.push({ ok: true, value: write.run() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // The commit itself failed (for example the database stayed locked past busy_timeout): nothing
+      // of this batch was written, and every caller hears so.
+      for (const write of batch) write.reject(error);
+      return;
+    }
+    batch.forEach((write, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.ok) write.resolve(outcome.value);
+      else write.reject(outcome?.error);
+    });
+  }
+
+  #batch: Database.Transaction<(body: () => void) => void> | undefined;
+
+  #batchTransaction(): Database.Transaction<(body: () => void) => void> {
+    this.#batch ??= this.#db.transaction((body: () => void) => body());
+    return this.#batch;
   }
 
   async recoverStaleHolds(liveProcessIds: readonly string[]): Promise<LedgerRow[]> {
