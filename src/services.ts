@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import type { ResolvedConfig } from './config/load-config.ts';
 import { KeyCache } from './keys/key-cache.ts';
+import { AccountCache } from './keys/account-cache.ts';
 import { createLimiter, type Limiter } from './limits/index.ts';
 import { ProviderRegistry } from './providers/registry.ts';
 import { KeepAliveTicker } from './http/sse-writer.ts';
@@ -23,6 +24,7 @@ export interface Services {
   readonly limiter: Limiter;
   readonly providers: ProviderRegistry;
   readonly keyCache: KeyCache;
+  readonly accountCache: AccountCache;
   readonly logger: Logger;
   readonly sseTicker: KeepAliveTicker;
   readonly metrics: Metrics;
@@ -103,6 +105,7 @@ export async function createServices(
     limiter,
     providers,
     keyCache: new KeyCache(store, { ttlMs: options.keyCacheTtlMs }),
+    accountCache: new AccountCache(store, { ttlMs: options.keyCacheTtlMs }),
     logger,
     sseTicker,
     metrics: new Metrics(options.processMetrics ?? true),

@@ -36,22 +36,26 @@ export async function reserveCredits(
 ): Promise<AttemptRecord> {
   const { services, key, body } = context;
   if (!key || !body) throw new Error('reserveCredits before authentication');
-  // The first attempt plans with the account read at admission; later attempts read it again.
+  const requested = body.max_completion_tokens ?? body.max_tokens ?? undefined;
+  // With an explicit cap the hold's size does not depend on the balance, so the cached account (status)
+  // is enough: the atomic hold is the balance check. Without one, the allowance is clamped to what the
+  // balance can pay, so the balance is read afresh.
   const account =
-    attempt === 1 && context.account ? context.account : await services.store.getAccount(key.accountId);
+    requested != null
+      ? (context.account ?? (await services.accountCache.lookup(key.accountId)))
+      : await services.store.getAccount(key.accountId);
   if (!account || account.status !== 'active') {
     throw new PorticoError('insufficient_quota', {
       message: account ? 'The account is suspended' : 'The account does not exist',
       headers: { 'x-should-retry': 'false' },
     });
   }
-  const requested = body.max_completion_tokens ?? body.max_tokens ?? undefined;
   const plan = planHold({
     promptUpperBound: context.promptUpperBound ?? 0,
     requestedMaxTokens: requested === null ? undefined : requested,
     modelMaxOutput: target.model.maxOutputTokens,
     pricing: target.model.pricing,
-    balanceMicros: account.balanceMicros,
+    balanceMicros: requested != null ? Number.MAX_SAFE_INTEGER : account.balanceMicros,
   });
   if ('insufficient' in plan) {
     throw new PorticoError('insufficient_quota', { headers: { 'x-should-retry': 'false' } });

@@ -16,8 +16,8 @@ export async function rateLimit(context: ChatContext): Promise<void> {
   if (!key || !body || !model || context.replay) return;
   const promptUpperBound = estimatePromptTokensUpperBound(body);
   context.promptUpperBound = promptUpperBound;
-  // Read once here; billing reuses it for the first attempt's hold plan.
-  const account = await context.services.store.getAccount(key.accountId);
+  // Status and account-wide limits from the cache (no database read on the hot path).
+  const account = await context.services.accountCache.lookup(key.accountId);
   context.account = account;
   const subjects: Array<{ id: string; spec: LimitSpec }> = [];
   if (key.rpm !== null || key.tpm !== null || key.maxConcurrency !== null) {

@@ -95,7 +95,10 @@ export function registerAdminConsoleRoutes(
         await requireAccount(store, id);
         const body = request.body;
         if (body.name !== undefined) await store.renameAccount(id, body.name);
-        if (body.status !== undefined) await store.setAccountStatus(id, body.status);
+        if (body.status !== undefined) {
+          await store.setAccountStatus(id, body.status);
+          services.accountCache.invalidate(id);
+        }
         if (body.dashboard_login !== undefined) {
           await store.setSetting(dashboardLoginSetting(id), body.dashboard_login ? 'on' : 'off');
           await audit(request, 'account.dashboard_login', id, { enabled: body.dashboard_login });

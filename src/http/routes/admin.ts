@@ -113,6 +113,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
         });
         if (!account)
           throw new PorticoError('resource_not_found', { message: `Account ${request.params.id} not found` });
+        services.accountCache.invalidate(account.id);
         return accountJson(account);
       },
     );
