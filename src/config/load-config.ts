@@ -76,7 +76,7 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
   let configPath: string | undefined;
   if (options.file === undefined) {
     configPath =
-      options.path ?? env.PORTICO_CONFIG ?? (existsSync('portico.yaml') ? 'portico.yaml' : undefined);
+      options.path ?? (env.PORTICO_CONFIG || (existsSync('portico.yaml') ? 'portico.yaml' : undefined));
     if (configPath !== undefined) {
       if (!existsSync(configPath)) throw new ConfigError(`config file ${configPath} does not exist`);
       try {

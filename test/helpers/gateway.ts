@@ -42,6 +42,8 @@ export interface GatewayOptions {
   databaseUrl?: string;
   /** Default: none (the memory limiter). */
   redisUrl?: string;
+  /** Silence after which an open stream gets a keep-alive comment (default 15 s). */
+  sseKeepAliveMs?: number;
 }
 
 /** Provider base URLs may say `SIMULATOR` for this gateway's simulator (its port is not known before). */
@@ -92,6 +94,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     simulator,
     adminKey: ADMIN_KEY,
     keyCacheTtlMs: options.keyCacheTtlMs,
+    sseKeepAliveMs: options.sseKeepAliveMs,
     processMetrics: false,
   });
   const app = await buildApp(services);
