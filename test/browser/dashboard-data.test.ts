@@ -194,9 +194,9 @@ describe('dashboard data scenarios (browser)', { skip }, () => {
         const firstRow = await page.textContent('[data-testid=logs-table] tbody tr');
         await page.click('button:has-text("Older")');
         await page.waitForURL(/cursor=/);
-        await page.waitForFunction(
-          `document.querySelector('[data-testid=logs-table] tbody tr')?.textContent !== ${JSON.stringify(firstRow)}`,
-        );
+        // Polled from the test, not with page.waitForFunction: the dashboard's CSP (no 'unsafe-eval')
+        // refuses the in-page evaluation that a string predicate needs.
+        await expectChange(() => page.textContent('[data-testid=logs-table] tbody tr'), firstRow);
 
         await page.selectOption('select[name=filter-model]', 'sim-openai');
         await page.selectOption('select[name=filter-status]', 'error');
@@ -270,3 +270,12 @@ describe('dashboard data scenarios (browser)', { skip }, () => {
     });
   });
 });
+
+/** Waits (bounded) until `read()` returns something other than `before`. */
+async function expectChange(read: () => Promise<string | null>, before: string | null): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    if ((await read()) !== before) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail('the page did not change');
+}
