@@ -24,6 +24,8 @@ export interface ChatContext {
   idempotency?: { scope: string; key: string };
   /** Set when an Idempotency-Key already completed: the stored answer to replay. */
   replay?: { status: number; body: string };
+  /** Detaches this request's upstream abort signal from the client and the drain (set by dispatch). */
+  releaseSignals?: () => void;
   /** Prompt tokens bounded from above, computed once at admission. */
   promptUpperBound?: number;
 }

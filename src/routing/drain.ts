@@ -21,6 +21,8 @@ export class ShutdownError extends UpstreamError {
 
 export class DrainController {
   readonly #controller = new AbortController();
+  /** Controllers of the upstream calls in flight, aborted together by `cut()`. */
+  readonly #live = new Set<AbortController>();
   #draining = false;
   #openHolds = 0;
   #idleWaiters: Array<() => void> = [];
@@ -40,7 +42,22 @@ export class DrainController {
 
   cut(): void {
     this.#draining = true;
-    this.#controller.abort(new ShutdownError());
+    const reason = new ShutdownError();
+    this.#controller.abort(reason);
+    for (const controller of this.#live) controller.abort(reason);
+    this.#live.clear();
+  }
+
+  /** Abort `controller` on `cut()` until the returned function is called. */
+  track(controller: AbortController): () => void {
+    if (this.#controller.signal.aborted) {
+      controller.abort(this.#controller.signal.reason);
+      return () => undefined;
+    }
+    this.#live.add(controller);
+    return () => {
+      this.#live.delete(controller);
+    };
   }
 
   /** Billing tells us about every hold it opens and settles, so shutdown can wait for the last one. */

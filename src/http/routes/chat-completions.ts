@@ -83,6 +83,7 @@ export function registerChatRoutes(app: FastifyInstance, services: Services): vo
       return sendError(reply, portico);
     } finally {
       reply.raw.off('close', onClose);
+      context.releaseSignals?.();
       await context.ticket?.release(usedTokens);
       const model = context.model?.name ?? 'unknown';
       services.metrics.requests.inc({ model, status: String(reply.raw.statusCode) });
