@@ -4,7 +4,7 @@
  * paging. Like `queries.ts` they only build SQL; each store runs it.
  */
 import { sql } from 'kysely';
-import type { Db } from './queries.ts';
+import { whereLedger, type Db } from './queries.ts';
 import type { AuditPageQuery, LedgerPageQuery, UsageSummaryQuery } from './types.ts';
 
 const MAX_PAGE = 1000;
@@ -17,11 +17,7 @@ function pageLimit(limit: number | undefined): number {
 /** Newest first, settled and held rows; `cursor` is the last row of the previous page. */
 export function selectLedgerPage(db: Db, query: LedgerPageQuery) {
   let builder = db.selectFrom('ledger').selectAll();
-  if (query.accountId !== undefined) builder = builder.where('account_id', '=', query.accountId);
-  if (query.keyId !== undefined) builder = builder.where('key_id', '=', query.keyId);
-  if (query.model !== undefined) builder = builder.where('model', '=', query.model);
-  if (query.from !== undefined) builder = builder.where('created_at', '>=', query.from);
-  if (query.to !== undefined) builder = builder.where('created_at', '<', query.to);
+  builder = whereLedger(builder, query);
   if (query.status === 'ok') builder = builder.where('status', '>=', 200).where('status', '<', 300);
   else if (query.status === 'error') {
     builder = builder.where((eb) =>
@@ -64,11 +60,7 @@ export function selectUsageByMinute(db: Db, query: UsageSummaryQuery) {
       sql<number | string | null>`sum(cost_micros)`.as('cost_micros'),
     ])
     .where('state', '=', 'settled');
-  if (query.accountId !== undefined) builder = builder.where('account_id', '=', query.accountId);
-  if (query.keyId !== undefined) builder = builder.where('key_id', '=', query.keyId);
-  if (query.model !== undefined) builder = builder.where('model', '=', query.model);
-  if (query.from !== undefined) builder = builder.where('created_at', '>=', query.from);
-  if (query.to !== undefined) builder = builder.where('created_at', '<', query.to);
+  builder = whereLedger(builder, query);
   return builder.groupBy(sql`1`).orderBy(sql`1`);
 }
 
@@ -93,11 +85,7 @@ export function selectLatencySamples(db: Db, query: UsageSummaryQuery & { limit?
     .select(['latency_ms', 'ttft_ms'])
     .where('state', '=', 'settled')
     .where('latency_ms', 'is not', null);
-  if (query.accountId !== undefined) builder = builder.where('account_id', '=', query.accountId);
-  if (query.keyId !== undefined) builder = builder.where('key_id', '=', query.keyId);
-  if (query.model !== undefined) builder = builder.where('model', '=', query.model);
-  if (query.from !== undefined) builder = builder.where('created_at', '>=', query.from);
-  if (query.to !== undefined) builder = builder.where('created_at', '<', query.to);
+  builder = whereLedger(builder, query);
   return builder.orderBy('created_at', 'desc').limit(Math.min(query.limit ?? 20_000, 100_000));
 }
 
@@ -126,11 +114,7 @@ export function selectLedgerTotals(db: Db, query: LedgerPageQuery) {
       sql<number | string>`count(*)`.as('rows'),
       sql<number | string | null>`sum(cost_micros)`.as('cost_micros'),
     ]);
-  if (query.accountId !== undefined) builder = builder.where('account_id', '=', query.accountId);
-  if (query.keyId !== undefined) builder = builder.where('key_id', '=', query.keyId);
-  if (query.model !== undefined) builder = builder.where('model', '=', query.model);
-  if (query.from !== undefined) builder = builder.where('created_at', '>=', query.from);
-  if (query.to !== undefined) builder = builder.where('created_at', '<', query.to);
+  builder = whereLedger(builder, query);
   if (query.status === 'ok') builder = builder.where('status', '>=', 200).where('status', '<', 300);
   else if (query.status === 'error') {
     builder = builder.where((eb) =>

@@ -2,11 +2,35 @@
  * Query builders shared by every dialect. They only build SQL (Kysely compiles it for the dialect);
  * each store decides how to run it: SQLite synchronously on its one connection, PostgreSQL on a pool.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { StoreDatabase } from './schema.ts';
 import type { UsageQuery, UsageSummaryQuery } from './types.ts';
 
 export type Db = Kysely<StoreDatabase>;
+
+/** The filters every ledger query shares (usage log, summaries, dashboard logs and charts). */
+export interface LedgerFilters {
+  accountId?: string;
+  keyId?: string;
+  model?: string;
+  /** Inclusive ISO time. */
+  from?: string;
+  /** Exclusive ISO time. */
+  to?: string;
+}
+
+export function whereLedger<O>(
+  builder: SelectQueryBuilder<StoreDatabase, 'ledger', O>,
+  query: LedgerFilters,
+): SelectQueryBuilder<StoreDatabase, 'ledger', O> {
+  let filtered = builder;
+  if (query.accountId !== undefined) filtered = filtered.where('account_id', '=', query.accountId);
+  if (query.keyId !== undefined) filtered = filtered.where('key_id', '=', query.keyId);
+  if (query.model !== undefined) filtered = filtered.where('model', '=', query.model);
+  if (query.from !== undefined) filtered = filtered.where('created_at', '>=', query.from);
+  if (query.to !== undefined) filtered = filtered.where('created_at', '<', query.to);
+  return filtered;
+}
 
 export const DEFAULT_LEDGER_LIMIT = 1000;
 export const MAX_LEDGER_LIMIT = 100_000;
@@ -69,11 +93,7 @@ function clampLimit(limit: number | undefined): number {
 /** Newest first. */
 export function selectLedger(db: Db, query: UsageQuery) {
   let builder = db.selectFrom('ledger').selectAll();
-  if (query.accountId !== undefined) builder = builder.where('account_id', '=', query.accountId);
-  if (query.keyId !== undefined) builder = builder.where('key_id', '=', query.keyId);
-  if (query.model !== undefined) builder = builder.where('model', '=', query.model);
-  if (query.from !== undefined) builder = builder.where('created_at', '>=', query.from);
-  if (query.to !== undefined) builder = builder.where('created_at', '<', query.to);
+  builder = whereLedger(builder, query);
   return builder
     .orderBy('created_at', 'desc')
     .orderBy('request_id', 'desc')
@@ -136,11 +156,7 @@ export function selectUsageSummary(db: Db, query: UsageSummaryQuery) {
       sql<number | string | null>`sum(cost_micros)`.as('cost_micros'),
     ])
     .where('state', '=', 'settled');
-  if (query.accountId !== undefined) builder = builder.where('account_id', '=', query.accountId);
-  if (query.keyId !== undefined) builder = builder.where('key_id', '=', query.keyId);
-  if (query.model !== undefined) builder = builder.where('model', '=', query.model);
-  if (query.from !== undefined) builder = builder.where('created_at', '>=', query.from);
-  if (query.to !== undefined) builder = builder.where('created_at', '<', query.to);
+  builder = whereLedger(builder, query);
   if (query.groupBy !== undefined) builder = builder.groupBy(sql`1`).orderBy(sql`1`);
   return builder;
 }
