@@ -182,35 +182,55 @@ export interface CompletedAttempt {
   record: AttemptRecord;
 }
 
-export async function dispatchCompletion(
+/**
+ * The attempt loop both dispatchers share: pick the next target, hold its credits, run the attempt, and
+ * on failure settle it, then retry only where `retryScope` allows. `run` may record usage the upstream
+ * reported before failing in `partial`, so the failed attempt is settled at that.
+ */
+async function routeAttempts<T>(
   context: ChatContext,
   signal: AbortSignal,
-): Promise<CompletedAttempt> {
+  stream: boolean,
+  run: (record: AttemptRecord, signals: Signals, partial: { counts?: TokenCounts }) => Promise<T>,
+): Promise<T> {
   const router = routerFor(context);
   const signals = signalsFor(context, signal);
   const { routing } = context.services;
-  const { health } = routing;
   let lastError: UpstreamError | undefined;
   for (let choice = router.next(routing.now()); choice; choice = router.next(routing.now())) {
     await pause(choice.waitMs, signals);
     const { target } = choice;
     const record = await reserve(context, target, router.attempts);
+    const partial: { counts?: TokenCounts } = {};
     try {
-      const result = await context.services.providers
-        .get(target.deployment.provider)
-        .complete(providerInput(context, record, signals.upstream));
-      health.recordLatency(target.label, Date.now() - record.startedAt, routing.now());
-      health.recordSuccess(target.label);
-      return { result, record };
+      return await run(record, signals, partial);
     } catch (error) {
       lastError = asUpstreamError(error, signals);
-      await failAttempt(context, record, lastError, signals, false);
-      const scope = lastError instanceof ShutdownError ? 'none' : retryScope(lastError, false);
+      await failAttempt(context, record, lastError, signals, stream, partial.counts);
+      const scope = lastError instanceof ShutdownError ? 'none' : retryScope(lastError, stream);
       if (scope === 'none') break;
       router.failed(target, scope, routing.now());
     }
   }
   throw finalError(router, lastError, routing.now());
+}
+
+export interface CompletedAttempt {
+  result: CompletionResult;
+  record: AttemptRecord;
+}
+
+export function dispatchCompletion(context: ChatContext, signal: AbortSignal): Promise<CompletedAttempt> {
+  const { routing, providers } = context.services;
+  return routeAttempts(context, signal, false, async (record, signals) => {
+    const { target } = record;
+    const result = await providers
+      .get(target.deployment.provider)
+      .complete(providerInput(context, record, signals.upstream));
+    routing.health.recordLatency(target.label, Date.now() - record.startedAt, routing.now());
+    routing.health.recordSuccess(target.label);
+    return { result, record };
+  });
 }
 
 export interface OpenedStream {
@@ -221,52 +241,30 @@ export interface OpenedStream {
   done: boolean;
 }
 
-export async function dispatchStream(context: ChatContext, signal: AbortSignal): Promise<OpenedStream> {
-  const router = routerFor(context);
-  const signals = signalsFor(context, signal);
-  const { routing } = context.services;
-  const { health } = routing;
-  let lastError: UpstreamError | undefined;
-  for (let choice = router.next(routing.now()); choice; choice = router.next(routing.now())) {
-    await pause(choice.waitMs, signals);
-    const { target } = choice;
-    const record = await reserve(context, target, router.attempts);
+export function dispatchStream(context: ChatContext, signal: AbortSignal): Promise<OpenedStream> {
+  const { routing, providers } = context.services;
+  return routeAttempts(context, signal, true, async (record, signals, partial) => {
+    const { target } = record;
     const buffered: StreamEvent[] = [];
-    try {
-      const events = await context.services.providers
-        .get(target.deployment.provider)
-        .stream(providerInput(context, record, signals.upstream));
-      const iterator = events[Symbol.asyncIterator]();
-      // The first chunk decides: pull until real content (or the end) before committing to a 200.
-      while (true) {
-        const next = await iterator.next();
-        if (next.done) {
-          health.recordSuccess(target.label);
-          return { record, buffered, iterator, done: true };
-        }
-        buffered.push(next.value);
-        if (next.value.type === 'choices' && hasContent(next.value.choices)) {
-          health.recordLatency(target.label, Date.now() - record.startedAt, routing.now());
-          return { record, buffered, iterator: watched(context, target, iterator, signals), done: false };
-        }
+    const events = await providers
+      .get(target.deployment.provider)
+      .stream(providerInput(context, record, signals.upstream));
+    const iterator = events[Symbol.asyncIterator]();
+    // The first chunk decides: pull until real content (or the end) before committing to a 200.
+    while (true) {
+      const next = await iterator.next();
+      if (next.done) {
+        routing.health.recordSuccess(target.label);
+        return { record, buffered, iterator, done: true };
       }
-    } catch (error) {
-      lastError = asUpstreamError(error, signals);
-      const reported = buffered.findLast((event) => event.type === 'usage');
-      await failAttempt(
-        context,
-        record,
-        lastError,
-        signals,
-        true,
-        reported?.type === 'usage' ? reported.counts : undefined,
-      );
-      const scope = lastError instanceof ShutdownError ? 'none' : retryScope(lastError, true);
-      if (scope === 'none') break;
-      router.failed(target, scope, routing.now());
+      buffered.push(next.value);
+      if (next.value.type === 'usage') partial.counts = next.value.counts;
+      if (next.value.type === 'choices' && hasContent(next.value.choices)) {
+        routing.health.recordLatency(target.label, Date.now() - record.startedAt, routing.now());
+        return { record, buffered, iterator: watched(context, target, iterator, signals), done: false };
+      }
     }
-  }
-  throw finalError(router, lastError, routing.now());
+  });
 }
 
 /**
