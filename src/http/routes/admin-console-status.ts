@@ -1,9 +1,11 @@
 /** `/admin/status` and `/admin/models` bodies: version, upstream health, a redacted config, prices. */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ResolvedModel } from '../../config/load-config.ts';
 import type { Services } from '../../services.ts';
+import { PACKAGE_ROOT } from '../../package-root.ts';
 
-const PACKAGE = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+const PACKAGE = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
   version: string;
 };
 

@@ -5,10 +5,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { PACKAGE_ROOT } from '../../package-root.ts';
 
-export const DASHBOARD_DIST = fileURLToPath(new URL('../../../dist/dashboard/', import.meta.url));
+export const DASHBOARD_DIST = join(PACKAGE_ROOT, 'dist', 'dashboard') + sep;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
