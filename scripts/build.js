@@ -83,7 +83,8 @@ function stamp(part, startedAt) {
 }
 
 function run(command, args) {
-  return spawnSync(command, args, { cwd: ROOT, stdio: 'inherit' }).status;
+  // The tools' output goes to stderr: the CLI's stdout carries its own answers (JSON, CSV).
+  return spawnSync(command, args, { cwd: ROOT, stdio: ['ignore', 2, 2] }).status;
 }
 
 // tsc's exit status when it reported type errors but still wrote every output file.
