@@ -7,7 +7,7 @@ import { timeOrderedId } from './ids.ts';
 import { sendError, toPorticoError } from './http/error-response.ts';
 import { parseJsonBody } from './http/json-body.ts';
 import { registerAdminRoutes } from './http/routes/admin.ts';
-import { registerChatRoutes } from './http/routes/chat-completions.ts';
+import { registerChatRoutes } from './doors/openai-chat/route.ts';
 import { registerHealthRoutes } from './http/routes/health.ts';
 import { registerModelRoutes } from './http/routes/models.ts';
 import type { Services } from './services.ts';

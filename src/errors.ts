@@ -63,6 +63,12 @@ export const ERRORS = {
     message: 'Access denied for this model',
     final: true,
   },
+  resource_forbidden: {
+    status: 403,
+    type: 'permission_error',
+    message: 'Access denied for this upstream resource',
+    final: true,
+  },
   admin_forbidden: {
     status: 403,
     type: 'permission_error',
@@ -105,6 +111,18 @@ export const ERRORS = {
     type: 'request_too_large',
     message: 'Request body too large',
     final: true,
+  },
+  headers_too_large: {
+    status: 431,
+    type: 'request_too_large',
+    message: 'Request headers too large',
+    final: true,
+  },
+  request_timeout: {
+    status: 408,
+    type: 'invalid_request_error',
+    message: 'The request body did not arrive in time',
+    final: false,
   },
   rate_limited: {
     status: 429,

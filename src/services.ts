@@ -17,6 +17,7 @@ import type { Store } from './store/types.ts';
 import { timeOrderedId } from './ids.ts';
 import { ensureAdminKey } from './keys/admin-key.ts';
 import { RoutingState } from './routing/routing-state.ts';
+import { SettleJournal } from './billing/settle-journal.ts';
 
 export interface Services {
   readonly config: ResolvedConfig;
@@ -30,6 +31,8 @@ export interface Services {
   readonly metrics: Metrics;
   /** Deployment health (breakers, latency, Retry-After cooling), retry budget, drain on shutdown. */
   readonly routing: RoutingState;
+  /** Settles the database could not take yet, retried until written (RELIABILITY F9). */
+  readonly settleJournal: SettleJournal;
   /** Identifies this process's holds, so start-up recovery can tell live holds from dead ones. */
   readonly processId: string;
   readonly simulator: Simulator | undefined;
@@ -99,6 +102,7 @@ export async function createServices(
   });
   const sseTicker = new KeepAliveTicker(options.sseKeepAliveMs);
   const processId = `${hostname()}:${process.pid}:${timeOrderedId('')}`;
+  const settleJournal = new SettleJournal(store, logger);
   return {
     config,
     store,
@@ -110,6 +114,7 @@ export async function createServices(
     sseTicker,
     metrics: new Metrics(options.processMetrics ?? true),
     routing: new RoutingState(),
+    settleJournal,
     processId,
     simulator,
     startedAt: Date.now(),
@@ -117,6 +122,8 @@ export async function createServices(
     generatedAdminKey: admin.generated,
     async close() {
       sseTicker.close();
+      await settleJournal.flush();
+      settleJournal.close();
       await providers.close();
       await limiter.close();
       if (ownsSimulator) await simulator?.close();

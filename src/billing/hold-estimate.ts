@@ -100,6 +100,8 @@ export interface HoldPlanInput {
   balanceMicros: number;
   /** When known, the prompt bound is capped to it: an upstream refuses (unbilled) a longer prompt. */
   contextWindow?: number;
+  /** Completions asked for (`n`): each may use the whole output allowance, the prompt is billed once. */
+  choices?: number;
 }
 
 export type HoldPlan =
@@ -115,8 +117,9 @@ export function planHold(input: HoldPlanInput): HoldPlan {
     prompt = Math.min(prompt, input.contextWindow);
   const modelMax = positiveInteger(input.modelMaxOutput, 1);
   const balance = Math.max(0, Math.floor(input.balanceMicros));
+  const choices = positiveInteger(input.choices ?? 1, 1);
   const holdFor = (outputTokens: number) =>
-    costMicros({ prompt, cachedPrompt: 0, completion: outputTokens, reasoning: 0 }, input.pricing);
+    costMicros({ prompt, cachedPrompt: 0, completion: outputTokens * choices, reasoning: 0 }, input.pricing);
 
   if (input.requestedMaxTokens !== undefined) {
     const maxOutputTokens = Math.min(positiveInteger(input.requestedMaxTokens, 1), modelMax);
@@ -126,13 +129,13 @@ export function planHold(input: HoldPlanInput): HoldPlan {
       : { insufficient: true, requiredMicros: holdMicros };
   }
 
-  // The largest allowance k <= modelMax with ceil((prompt*in + k*out) / SCALE) <= balance, i.e.
-  // prompt*in + k*out <= balance*SCALE (balance is an integer), solved exactly in BigInt.
+  // The largest allowance k <= modelMax with ceil((prompt*in + n*k*out) / SCALE) <= balance, i.e.
+  // prompt*in + n*k*out <= balance*SCALE (balance is an integer), solved exactly in BigInt.
   const prices = scalePricing(input.pricing);
   const budget = BigInt(balance) * BigInt(PRICE_SCALE) - BigInt(prompt) * prices.input;
   let maxOutputTokens = modelMax;
   if (prices.output > 0n) {
-    const affordable = budget < 0n ? 0n : budget / prices.output;
+    const affordable = budget < 0n ? 0n : budget / (prices.output * BigInt(choices));
     if (affordable < BigInt(modelMax)) maxOutputTokens = Number(affordable);
   } else if (budget < 0n) maxOutputTokens = 0;
   if (maxOutputTokens < 1) return { insufficient: true, requiredMicros: holdFor(1) };

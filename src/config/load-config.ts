@@ -50,6 +50,8 @@ export interface ResolvedConfig {
   readonly port: number;
   readonly maxBodyBytes: number;
   readonly maxConcurrency: number;
+  /** How long one SSE write may wait for a client that stopped reading (RELIABILITY L6). */
+  readonly sseWriteTimeoutMs: number;
   readonly logLevel: string;
   readonly databaseUrl: string;
   readonly redisUrl: string | undefined;
@@ -61,6 +63,28 @@ export interface ResolvedConfig {
   /** True when at least one provider is the in-process simulator. */
   readonly usesSimulator: boolean;
   readonly configPath: string | undefined;
+  /** Cached contents and files accounts may reference (by name); everything else is refused. */
+  readonly upstreamRefs: UpstreamRefs;
+}
+
+export interface UpstreamRefGrant {
+  /** Account ids, or `*` for every account. */
+  readonly accounts: readonly string[];
+  readonly tokens: number;
+}
+
+export interface UpstreamRefs {
+  readonly cachedContents: ReadonlyMap<string, UpstreamRefGrant>;
+  readonly files: ReadonlyMap<string, UpstreamRefGrant>;
+}
+
+function refGrants(entries: Record<string, { accounts: string[]; tokens?: number }> | undefined) {
+  return new Map(
+    Object.entries(entries ?? {}).map(([name, grant]) => [
+      name,
+      { accounts: grant.accounts, tokens: grant.tokens ?? 0 },
+    ]),
+  );
 }
 
 export interface LoadOptions {
@@ -112,6 +136,7 @@ function resolve(file: ConfigFile, env: NodeJS.ProcessEnv, configPath: string | 
     port: positiveInt('PORTICO_PORT', env.PORTICO_PORT, file.server?.port ?? 8787),
     maxBodyBytes: Math.floor((file.server?.max_body_mb ?? 16) * 1024 * 1024),
     maxConcurrency: file.server?.max_concurrency ?? 4096,
+    sseWriteTimeoutMs: file.server?.sse_write_timeout_ms ?? 30_000,
     logLevel: env.PORTICO_LOG_LEVEL || file.server?.log_level || 'info',
     databaseUrl: env.PORTICO_DATABASE_URL || file.database?.url || 'sqlite:./data/portico.db',
     redisUrl: env.PORTICO_REDIS_URL || file.redis?.url || undefined,
@@ -121,6 +146,10 @@ function resolve(file: ConfigFile, env: NodeJS.ProcessEnv, configPath: string | 
     models: Object.freeze(models),
     usesSimulator: Object.values(providers).some((provider) => provider.simulated),
     configPath,
+    upstreamRefs: {
+      cachedContents: refGrants(file.upstream_refs?.cached_contents),
+      files: refGrants(file.upstream_refs?.files),
+    },
   });
 }
 

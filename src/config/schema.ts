@@ -53,8 +53,30 @@ const Model = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Upstream resources (Gemini cached contents, uploaded files) an operator lets accounts reference by
+ * name. Anything not listed is refused (403): the names live in the operator's project, shared by every
+ * tenant. `tokens` is what one use puts in the prompt (held with the request; cached contents).
+ */
+const UpstreamRef = Type.Object(
+  {
+    accounts: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    tokens: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigFile = Type.Object(
   {
+    upstream_refs: Type.Optional(
+      Type.Object(
+        {
+          cached_contents: Type.Optional(Type.Record(Type.String({ minLength: 1 }), UpstreamRef)),
+          files: Type.Optional(Type.Record(Type.String({ minLength: 1 }), UpstreamRef)),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     server: Type.Optional(
       Type.Object(
         {
@@ -63,6 +85,8 @@ export const ConfigFile = Type.Object(
           max_body_mb: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1024 })),
           max_concurrency: Type.Optional(Type.Integer({ minimum: 1 })),
           log_level: Type.Optional(Type.String()),
+          /** How long one SSE write may wait for a client that stopped reading before it is cut off. */
+          sse_write_timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
         },
         { additionalProperties: false },
       ),

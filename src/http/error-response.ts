@@ -1,7 +1,9 @@
 /** Turns any thrown value into the seed's error body and status, with the right headers. */
 import type { FastifyReply } from 'fastify';
 import { ERRORS, PorticoError, errorBody, type SeedErrorBody } from '../errors.ts';
-import { StoreError } from '../store/errors.ts';
+import { StoreError, isDatabaseUnavailable } from '../store/errors.ts';
+
+export { isDatabaseUnavailable };
 
 export function toPorticoError(error: unknown): PorticoError {
   if (error instanceof PorticoError) return error;
@@ -58,35 +60,6 @@ export function toPorticoError(error: unknown): PorticoError {
     });
   }
   return new PorticoError('internal', { cause: error });
-}
-
-const UNAVAILABLE_CODES = new Set([
-  'SQLITE_BUSY',
-  'SQLITE_BUSY_SNAPSHOT',
-  'SQLITE_CANTOPEN',
-  'SQLITE_IOERR',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  '57P01', // PostgreSQL admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '08000', // connection_exception
-  '08001',
-  '08003',
-  '08006',
-]);
-
-/** A database (or its connection) failure, as opposed to a bug: the caller gets a retryable 503. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const candidate = error as { code?: unknown; message?: unknown } | null;
-  const code = typeof candidate?.code === 'string' ? candidate.code : '';
-  if (UNAVAILABLE_CODES.has(code)) return true;
-  const message = typeof candidate?.message === 'string' ? candidate.message : '';
-  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connect ECONNREFUSED/.test(
-    message,
-  );
 }
 
 export function errorHeaders(error: PorticoError): Record<string, string> {

@@ -1,12 +1,17 @@
 /**
  * Writes server-sent events to the client socket as they arrive: no buffering, backpressure respected
- * (a write that fills the socket buffer waits for `drain`), and keep-alive comments while the upstream is
- * silent. The keep-alive is one shared interval for all open streams, not a timer per chunk.
+ * (a write that fills the socket buffer waits for `drain`), keep-alive comments while the upstream is
+ * silent, and a write deadline: a client that stops reading for `writeTimeoutMs` is cut off, so a
+ * stalled reader cannot keep its hold, its slot and the upstream socket forever (RELIABILITY L6).
+ *
+ * One set of socket listeners per writer, added once: waiting for `drain` adds nothing per wait (a race
+ * of `once(drain)` against `once(close)` left a `close` and an `error` listener behind on every wait).
+ * The keep-alive is one shared interval for all open streams, not a timer per chunk.
  */
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 
 const KEEPALIVE_COMMENT = ': keep-alive\n\n';
+export const DEFAULT_WRITE_TIMEOUT_MS = 30_000;
 
 export class KeepAliveTicker {
   readonly #writers = new Set<SseWriter>();
@@ -44,17 +49,47 @@ export class KeepAliveTicker {
   }
 }
 
+export interface SseWriterOptions {
+  /** How long one blocked write may wait for the client to read before the socket is destroyed. */
+  writeTimeoutMs?: number;
+  /** Aborting it (the drain cut) wakes a blocked write and destroys that socket. */
+  signal?: AbortSignal;
+  /** Keep every event written (for Idempotency-Key replays). */
+  record?: boolean;
+}
+
 export class SseWriter {
   lastWriteAt = Date.now();
-  /** When set, every event written is kept (for Idempotency-Key replays). */
-  transcript: string[] | undefined;
   readonly #response: ServerResponse;
   readonly #ticker: KeepAliveTicker;
+  readonly #writeTimeoutMs: number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #transcript: string[] | undefined;
+  #wake: (() => void) | undefined;
   #ended = false;
+  readonly #onWake = (): void => {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  };
+  /** The drain cut: a write blocked on a client that is not reading will never finish, so cut it. */
+  readonly #onAbort = (): void => {
+    if (this.#wake === undefined) return;
+    this.#response.destroy();
+    this.#onWake();
+  };
 
-  constructor(response: ServerResponse, ticker: KeepAliveTicker, headers: Record<string, string>) {
+  constructor(
+    response: ServerResponse,
+    ticker: KeepAliveTicker,
+    headers: Record<string, string>,
+    options: SseWriterOptions = {},
+  ) {
     this.#response = response;
     this.#ticker = ticker;
+    this.#writeTimeoutMs = options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
+    this.#signal = options.signal;
+    this.#transcript = options.record ? [] : undefined;
     response.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -62,6 +97,10 @@ export class SseWriter {
       'x-accel-buffering': 'no',
     });
     response.flushHeaders();
+    response.on('drain', this.#onWake);
+    response.on('close', this.#onWake);
+    response.on('error', this.#onWake);
+    this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
     ticker.add(this);
   }
 
@@ -70,14 +109,22 @@ export class SseWriter {
   }
 
   /** Write one `data:` event; resolves when the socket can take more. */
-  async data(json: string): Promise<void> {
+  data(json: string): Promise<void> {
+    return this.write(`data: ${json}\n\n`);
+  }
+
+  /** Write one named event (`event: name` + `data:`), as the Anthropic and Responses dialects frame them. */
+  event(name: string, json: string): Promise<void> {
+    return this.write(`event: ${name}\ndata: ${json}\n\n`);
+  }
+
+  /** Write framed SSE text as is; resolves when the socket can take more (or the client is gone). */
+  async write(text: string): Promise<void> {
     if (this.closed) return;
     this.lastWriteAt = Date.now();
-    const event = `data: ${json}\n\n`;
-    this.transcript?.push(event);
-    if (!this.#response.write(event)) {
-      await Promise.race([once(this.#response, 'drain'), once(this.#response, 'close')]);
-    }
+    this.#transcript?.push(text);
+    if (this.#response.write(text)) return;
+    await this.#waitForDrain();
   }
 
   comment(text: string): void {
@@ -86,10 +133,35 @@ export class SseWriter {
     this.#response.write(text);
   }
 
+  transcript(): string | undefined {
+    return this.#transcript?.join('');
+  }
+
+  #waitForDrain(): Promise<void> {
+    if (this.closed || this.#signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const deadline = setTimeout(() => {
+        // The client stopped reading: free the socket; the exchange sees the writer closed.
+        this.#response.destroy();
+        this.#onWake();
+      }, this.#writeTimeoutMs);
+      this.#wake = () => {
+        clearTimeout(deadline);
+        resolve();
+      };
+    });
+  }
+
   end(): void {
     this.#ticker.delete(this);
     if (this.#ended) return;
     this.#ended = true;
-    if (!this.#response.destroyed) this.#response.end();
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    const response = this.#response;
+    response.off('drain', this.#onWake);
+    response.off('close', this.#onWake);
+    response.off('error', this.#onWake);
+    this.#onWake();
+    if (!response.destroyed) response.end();
   }
 }

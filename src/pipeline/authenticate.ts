@@ -6,7 +6,7 @@
 import { PorticoError } from '../errors.ts';
 import { hashKey } from '../keys/api-keys.ts';
 import type { ApiKeyRecord } from '../store/types.ts';
-import type { ChatContext } from './context.ts';
+import type { RequestContext } from './context.ts';
 
 export function extractApiKey(
   headers: Readonly<Record<string, string | string[] | undefined>>,
@@ -30,7 +30,7 @@ export function isUsable(record: ApiKeyRecord | undefined, now = Date.now()): re
 }
 
 export async function resolveApiKey(
-  context: Pick<ChatContext, 'services' | 'headers'>,
+  context: Pick<RequestContext, 'services' | 'headers'>,
 ): Promise<ApiKeyRecord> {
   const key = extractApiKey(context.headers);
   if (key === undefined || key.length > 256) throw new PorticoError('authentication_failed');
@@ -39,6 +39,6 @@ export async function resolveApiKey(
   return record;
 }
 
-export async function authenticate(context: ChatContext): Promise<void> {
+export async function authenticate(context: RequestContext): Promise<void> {
   context.key = await resolveApiKey(context);
 }

@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { PorticoError } from '../errors.ts';
-import type { ChatContext } from './context.ts';
+import type { RequestContext } from './context.ts';
 
 const VALID_KEY = /^[\x21-\x7e]{1,255}$/;
 
-export async function checkIdempotency(context: ChatContext): Promise<void> {
+export async function checkIdempotency(context: RequestContext): Promise<void> {
   const header = context.headers['idempotency-key'];
   if (header === undefined || !context.key || !context.body) return;
   const key = Array.isArray(header) ? header[0] : header;

@@ -5,16 +5,16 @@
  */
 import { PorticoError } from '../errors.ts';
 import { estimatePromptTokensUpperBound } from '../billing/index.ts';
-import type { ChatContext } from './context.ts';
+import type { RequestContext } from './context.ts';
 import type { LimitSpec } from '../limits/index.ts';
 
 /** What a request is assumed to produce at admission when it sets no cap; corrected at settle. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
 
-export async function rateLimit(context: ChatContext): Promise<void> {
+export async function rateLimit(context: RequestContext): Promise<void> {
   const { key, body, model } = context;
   if (!key || !body || !model || context.replay) return;
-  const promptUpperBound = estimatePromptTokensUpperBound(body);
+  const promptUpperBound = estimatePromptTokensUpperBound(body) + (context.refTokens ?? 0);
   context.promptUpperBound = promptUpperBound;
   // Status and account-wide limits from the cache (no database read on the hot path).
   const account = await context.services.accountCache.lookup(key.accountId);

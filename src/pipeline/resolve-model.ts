@@ -6,7 +6,7 @@
 import type { ResolvedModel } from '../config/load-config.ts';
 import { PorticoError } from '../errors.ts';
 import type { ApiKeyRecord } from '../store/types.ts';
-import type { ChatContext } from './context.ts';
+import type { RequestContext } from './context.ts';
 
 export function findModel(
   models: Readonly<Record<string, ResolvedModel>>,
@@ -60,7 +60,7 @@ export function closestModel(name: string, candidates: readonly string[]): strin
   return best;
 }
 
-export function resolveModel(context: ChatContext): void {
+export function resolveModel(context: RequestContext): void {
   const name = context.body?.model ?? '';
   const { models } = context.services.config;
   const model = findModel(models, name);
@@ -76,7 +76,7 @@ export function resolveModel(context: ChatContext): void {
   context.model = model;
 }
 
-export function authorizeModel(context: ChatContext): void {
+export function authorizeModel(context: RequestContext): void {
   if (context.key && context.model && !keyAllows(context.key, context.model)) {
     throw new PorticoError('model_forbidden', {
       message: `This key may not use the model '${context.model.name}'`,

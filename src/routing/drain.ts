@@ -4,17 +4,21 @@
  * every upstream call listens to `signal`, and a request cut this way fails with `ShutdownError`, which
  * the HTTP layer sends as a final SSE error event (or a 503) after settling the attempt.
  */
-import { UpstreamError } from '../providers/shared/upstream-error.ts';
+import { PorticoError } from '../errors.ts';
 
-export class ShutdownError extends UpstreamError {
+/**
+ * The drain cut ended a live request. Not an upstream failure: the deployment is not blamed, nothing is
+ * retried, and the client is told to retry (503 + Retry-After) after its attempt is settled.
+ */
+export class ShutdownError extends Error {
+  readonly clientError = new PorticoError('service_unavailable', {
+    message: 'The gateway is restarting; retry the request',
+    retryAfterSeconds: 1,
+    headers: { 'retry-after': '1' },
+  });
+
   constructor() {
-    super({
-      kind: 'reset',
-      code: 'service_unavailable',
-      message: 'the gateway reached its drain timeout while shutting down',
-      clientMessage: 'The gateway is restarting; retry the request',
-      retryAfterSeconds: 1,
-    });
+    super('the gateway reached its drain timeout while shutting down');
     this.name = 'ShutdownError';
   }
 }

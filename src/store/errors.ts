@@ -67,3 +67,32 @@ export class IdempotencyKeyReusedError extends StoreError {
     );
   }
 }
+
+const UNAVAILABLE_CODES = new Set([
+  'SQLITE_BUSY',
+  'SQLITE_BUSY_SNAPSHOT',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57P01', // PostgreSQL admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000', // connection_exception
+  '08001',
+  '08003',
+  '08006',
+]);
+
+/** A database (or its connection) failure, as opposed to a bug: the caller gets a retryable 503. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const candidate = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof candidate?.code === 'string' ? candidate.code : '';
+  if (UNAVAILABLE_CODES.has(code)) return true;
+  const message = typeof candidate?.message === 'string' ? candidate.message : '';
+  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connect ECONNREFUSED/.test(
+    message,
+  );
+}
