@@ -93,9 +93,12 @@ const AssistantMessage = Type.Object({
   reasoning_content: Type.Optional(Nullable(Type.String())),
 });
 
+/** Text, and (Gemini 3 takes them) images and files such as PDFs returned by a tool. */
+export const ToolResultPart = Type.Union([TextPart, ImagePart, FilePart]);
+
 const ToolMessage = Type.Object({
   role: Type.Literal('tool'),
-  content: Type.Union([Type.String(), Type.Array(TextPart)]),
+  content: Type.Union([Type.String(), Type.Array(ToolResultPart)]),
   tool_call_id: Type.String({ minLength: 1 }),
 });
 
@@ -110,6 +113,63 @@ export const FunctionTool = Type.Object({
     strict: Type.Optional(Nullable(Type.Boolean())),
   }),
 });
+
+/**
+ * Gemini's built-in (server-side) tools in a typed-tool style, e.g. `{"type": "google_search"}`; the
+ * object under the tool's own name, when present, is its Gemini configuration (passed through).
+ */
+export const BUILTIN_TOOL_TYPES = ['google_search', 'url_context', 'code_execution', 'google_maps'] as const;
+export type BuiltinToolType = (typeof BUILTIN_TOOL_TYPES)[number];
+
+export const BuiltinTool = Type.Object(
+  {
+    type: Type.Union(BUILTIN_TOOL_TYPES.map((name) => Type.Literal(name))),
+    google_search: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    url_context: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    code_execution: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    google_maps: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+
+export const WebSearchOptions = Type.Object(
+  {
+    search_context_size: Type.Optional(
+      Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')]),
+    ),
+    user_location: Type.Optional(
+      Nullable(
+        Type.Object({
+          type: Type.Literal('approximate'),
+          approximate: Type.Object({
+            city: Type.Optional(Type.String()),
+            country: Type.Optional(Type.String()),
+            region: Type.Optional(Type.String()),
+            timezone: Type.Optional(Type.String()),
+          }),
+        }),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Anthropic-style thinking, as clients moving between providers send it. */
+export const AnthropicThinking = Type.Object(
+  {
+    type: Type.Union([Type.Literal('enabled'), Type.Literal('disabled'), Type.Literal('adaptive')]),
+    budget_tokens: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+export const AudioOutput = Type.Object(
+  {
+    voice: Type.Union([Type.String({ minLength: 1 }), Type.Object({ id: Type.String({ minLength: 1 }) })]),
+    format: Type.Union(['wav', 'mp3', 'flac', 'opus', 'pcm16', 'aac'].map((format) => Type.Literal(format))),
+  },
+  { additionalProperties: false },
+);
 
 export const ToolChoice = Type.Union([
   Type.Literal('none'),
@@ -146,7 +206,7 @@ export const ReasoningEffort = Type.Union([
 export const ChatCompletionRequest = Type.Object({
   model: Type.String({ minLength: 1, maxLength: 256 }),
   messages: Type.Array(Message, { minItems: 1, maxItems: 10_000 }),
-  tools: Type.Optional(Type.Array(FunctionTool, { maxItems: 512 })),
+  tools: Type.Optional(Type.Array(Type.Union([FunctionTool, BuiltinTool]), { maxItems: 512 })),
   tool_choice: Type.Optional(ToolChoice),
   parallel_tool_calls: Type.Optional(Type.Boolean()),
   response_format: Type.Optional(ResponseFormat),
@@ -170,8 +230,55 @@ export const ChatCompletionRequest = Type.Object({
   ),
   stream: Type.Optional(Nullable(Type.Boolean())),
   stream_options: Type.Optional(
-    Nullable(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
+    Nullable(
+      Type.Object(
+        { include_usage: Type.Optional(Type.Boolean()), include_obfuscation: Type.Optional(Type.Boolean()) },
+        { additionalProperties: false },
+      ),
+    ),
   ),
+  /*
+   * Accepted so that no Chat Completions field is dropped in silence: each provider translates these or
+   * refuses them with a 400 naming the field (or drops them when the model's `drop_unsupported_params`
+   * switch says so). See docs/gemini-fields.md.
+   */
+  top_k: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+  thinking: Type.Optional(Nullable(AnthropicThinking)),
+  service_tier: Type.Optional(
+    Nullable(Type.Union(['auto', 'default', 'flex', 'priority', 'scale'].map((tier) => Type.Literal(tier)))),
+  ),
+  prediction: Type.Optional(
+    Nullable(
+      Type.Object({
+        type: Type.Literal('content'),
+        content: Type.Union([Type.String(), Type.Array(TextPart)]),
+      }),
+    ),
+  ),
+  verbosity: Type.Optional(
+    Nullable(Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')])),
+  ),
+  web_search_options: Type.Optional(Nullable(WebSearchOptions)),
+  modalities: Type.Optional(
+    Nullable(
+      Type.Array(Type.Union([Type.Literal('text'), Type.Literal('image'), Type.Literal('audio')]), {
+        minItems: 1,
+        maxItems: 3,
+      }),
+    ),
+  ),
+  audio: Type.Optional(Nullable(AudioOutput)),
+  logit_bias: Type.Optional(
+    Nullable(Type.Record(Type.String(), Type.Number({ minimum: -100, maximum: 100 }))),
+  ),
+  store: Type.Optional(Nullable(Type.Boolean())),
+  prompt_cache_key: Type.Optional(Nullable(Type.String({ maxLength: 1024 }))),
+  prompt_cache_retention: Type.Optional(Nullable(Type.String({ maxLength: 32 }))),
+  safety_identifier: Type.Optional(Nullable(Type.String({ maxLength: 256 }))),
+  functions: Type.Optional(
+    Nullable(Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: 128 })),
+  ),
+  function_call: Type.Optional(Nullable(Type.Unknown())),
   /**
    * Provider-specific extras, namespaced by provider (`extra_body.google.{safety_settings,
    * cached_content, thinking_config}`). The `openai` SDK merges `extra_body` into the top level, so the
@@ -188,6 +295,9 @@ export type ChatMessage = Static<typeof Message>;
 export type UserContentPart = Static<typeof UserContentPart>;
 export type ToolCall = Static<typeof ToolCall>;
 export type FunctionTool = Static<typeof FunctionTool>;
+export type BuiltinTool = Static<typeof BuiltinTool>;
+export type ToolResultPart = Static<typeof ToolResultPart>;
+export type WebSearchOptions = Static<typeof WebSearchOptions>;
 export type ToolChoice = Static<typeof ToolChoice>;
 export type ResponseFormat = Static<typeof ResponseFormat>;
 export type ReasoningEffort = Static<typeof ReasoningEffort>;

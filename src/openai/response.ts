@@ -8,6 +8,40 @@ export interface ResponseToolCall {
   function: { name: string; arguments: string };
 }
 
+/** OpenAI's web-search citation: the cited span of `content` as [start_index, end_index) in characters. */
+export interface UrlCitation {
+  type: 'url_citation';
+  url_citation: { url: string; title: string; start_index: number; end_index: number };
+}
+
+/** A generated image, OpenRouter-style: a `data:` URL. */
+export interface ImageOutput {
+  type: 'image_url';
+  image_url: { url: string };
+}
+
+/** Generated speech, as OpenAI's audio output: base64 data and its transcript. */
+export interface AudioOutputMessage {
+  id: string;
+  data: string;
+  transcript: string;
+  expires_at: number;
+  /** Portico extension: the MIME type of `data` (Gemini TTS gives raw PCM, `audio/L16;rate=24000`). */
+  mime_type?: string;
+}
+
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+  top_logprobs: Array<{ token: string; logprob: number; bytes: number[] | null }>;
+}
+
+export interface ChoiceLogprobs {
+  content: TokenLogprob[] | null;
+  refusal: null;
+}
+
 export interface AssistantResponseMessage {
   role: 'assistant';
   content: string | null;
@@ -15,13 +49,26 @@ export interface AssistantResponseMessage {
   reasoning_content?: string;
   tool_calls?: ResponseToolCall[];
   refusal?: null;
+  annotations?: UrlCitation[];
+  images?: ImageOutput[];
+  audio?: AudioOutputMessage;
 }
 
-export interface Choice {
+/**
+ * Portico extensions on a choice (JSON and stream chunks): the upstream's own finish reason and message
+ * (e.g. Gemini's MALFORMED_FUNCTION_CALL, which maps to `stop`), and Gemini's raw grounding metadata.
+ */
+export interface ChoiceExtensions {
+  native_finish_reason?: string;
+  finish_message?: string;
+  grounding_metadata?: unknown;
+}
+
+export interface Choice extends ChoiceExtensions {
   index: number;
   message: AssistantResponseMessage;
   finish_reason: FinishReason | null;
-  logprobs?: unknown;
+  logprobs?: ChoiceLogprobs | null;
 }
 
 export interface Usage {
@@ -34,7 +81,14 @@ export interface Usage {
     audio_tokens: number;
     image_tokens: number;
   };
-  completion_tokens_details: { text_tokens: number; audio_tokens: number; reasoning_tokens: number };
+  completion_tokens_details: {
+    text_tokens: number;
+    audio_tokens: number;
+    reasoning_tokens: number;
+    image_tokens?: number;
+  };
+  /** Portico extension: requests grounded with Google Search / Maps, billed per request. */
+  grounded_requests?: number;
   input_tokens: number;
   output_tokens: number;
   input_tokens_details: {
@@ -67,13 +121,16 @@ export interface ChunkDelta {
     type?: 'function';
     function: { name?: string; arguments: string };
   }>;
+  annotations?: UrlCitation[];
+  images?: ImageOutput[];
+  audio?: Partial<AudioOutputMessage>;
 }
 
-export interface ChunkChoice {
+export interface ChunkChoice extends ChoiceExtensions {
   index: number;
   delta: ChunkDelta;
   finish_reason: FinishReason | null;
-  logprobs?: unknown;
+  logprobs?: ChoiceLogprobs | null;
 }
 
 export interface ChatCompletionChunk {
@@ -95,8 +152,12 @@ export interface TokenCounts {
   completion: number;
   completionText: number;
   completionAudio: number;
+  /** Generated image tokens (Gemini image models), billed at the model's `output_image` price. */
+  completionImage?: number;
   reasoning: number;
   total: number;
+  /** Grounded requests (Google Search / Maps) in this answer: 0 or 1, billed per request. */
+  groundedRequests?: number;
 }
 
 export function emptyTokenCounts(): TokenCounts {
@@ -130,7 +191,9 @@ export function toUsage(counts: TokenCounts): Usage {
       text_tokens: counts.completionText,
       audio_tokens: counts.completionAudio,
       reasoning_tokens: counts.reasoning,
+      ...(counts.completionImage ? { image_tokens: counts.completionImage } : {}),
     },
+    ...(counts.groundedRequests ? { grounded_requests: counts.groundedRequests } : {}),
     input_tokens: counts.prompt,
     output_tokens: counts.completion,
     input_tokens_details: { ...promptDetails },

@@ -7,7 +7,10 @@
  * - a tool result's function name comes from the earlier assistant tool call with that id (OpenAI does
  *   not send it); an unknown id is the client's 400, never a made-up name;
  * - a tool result that is a JSON object is sent as that object, anything else as `{content: <text>}`
- *   (`functionResponse.response` must be an object);
+ *   (`functionResponse.response` must be an object); an object with `$`-keys (`$ref`, `$defs`, e.g. a
+ *   JSON Schema returned by a tool) goes as text, because Gemini 3 rejects those keys there;
+ * - images and files (PDFs) in a tool result go inside `functionResponse.parts` on Gemini 3 and as
+ *   sibling parts of the same turn on older models, which take no media in a function response;
  * - replayed function calls get their thought signature back from our tool-call id, or from
  *   `extra_content.google.thought_signature`; on Gemini 3 a turn whose first call has none gets
  *   Google's documented sentinel, because Gemini 3 rejects unsigned calls of the current turn.
@@ -26,6 +29,8 @@ export const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
 export interface MessageContext extends PartContext {
   /** Gemini 3 validates thought signatures on replayed function calls. */
   readonly requiresThoughtSignatures: boolean;
+  /** Gemini 3 takes media inside `functionResponse.parts`. */
+  readonly functionResponseParts?: boolean;
 }
 
 export interface ConvertedMessages {
@@ -65,14 +70,47 @@ function parseArguments(call: ToolCall): Record<string, unknown> {
   return parsed;
 }
 
+/** Any key starting with `$` anywhere in the value (bounded depth: deeper values count as having one). */
+export function hasDollarKey(value: unknown, depth = 0): boolean {
+  if (depth > 64) return true;
+  if (Array.isArray(value)) return value.some((item) => hasDollarKey(item, depth + 1));
+  if (!isPlainObject(value)) return false;
+  return Object.entries(value).some(([key, item]) => key.startsWith('$') || hasDollarKey(item, depth + 1));
+}
+
 function toolResponse(content: string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(content);
-    if (isPlainObject(parsed)) return parsed;
+    if (isPlainObject(parsed) && !hasDollarKey(parsed)) return parsed;
   } catch {
     // Not JSON: sent as text below.
   }
   return { content };
+}
+
+async function toolResultParts(
+  message: Extract<ChatMessage, { role: 'tool' }>,
+  name: string,
+  context: MessageContext,
+): Promise<GeminiPart[]> {
+  const content = message.content;
+  if (typeof content === 'string') return [{ functionResponse: { name, response: toolResponse(content) } }];
+  const text = content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+  const media = await convertUserContent(
+    content.filter((part) => part.type !== 'text'),
+    context,
+  );
+  const response: GeminiPart = { functionResponse: { name, response: toolResponse(text) } };
+  if (media.length === 0) return [response];
+  const inline = media.filter(
+    (part): part is GeminiPart & { inlineData: NonNullable<GeminiPart['inlineData']> } =>
+      part.inlineData !== undefined,
+  );
+  if (context.functionResponseParts && inline.length === media.length && response.functionResponse) {
+    response.functionResponse.parts = inline.map((part) => ({ inlineData: part.inlineData }));
+    return [response];
+  }
+  return [response, ...media];
 }
 
 function assistantParts(
@@ -136,9 +174,7 @@ export async function convertMessages(
               'which no earlier assistant tool call has',
           );
         }
-        pushTurn(contents, 'user', [
-          { functionResponse: { name, response: toolResponse(textOf(message.content)) } },
-        ]);
+        pushTurn(contents, 'user', await toolResultParts(message, name, context));
         break;
       }
       default: {

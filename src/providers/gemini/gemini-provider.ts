@@ -80,7 +80,9 @@ export class GeminiProvider implements Provider {
     if (response.status < 200 || response.status >= 300) {
       throw geminiErrorFromResponse(response.status, text, response.headers);
     }
-    const converted = convertResponse(parseGeminiJson(text, response.status));
+    const converted = convertResponse(parseGeminiJson(text, response.status), {
+      wav: input.request.audio?.format === 'wav',
+    });
     return { ...converted, usageEstimated: false };
   }
 

@@ -23,6 +23,18 @@ export interface GeminiFunctionCall {
 export interface GeminiFunctionResponse {
   name: string;
   response: Record<string, unknown>;
+  /** Gemini 3: media returned by the function (images, PDFs). */
+  parts?: Array<{ inlineData: GeminiInlineData }>;
+}
+
+export interface GeminiExecutableCode {
+  language?: string;
+  code?: string;
+}
+
+export interface GeminiCodeExecutionResult {
+  outcome?: string;
+  output?: string;
 }
 
 export type GeminiMediaResolution =
@@ -37,6 +49,8 @@ export interface GeminiPart {
   functionCall?: GeminiFunctionCall;
   functionResponse?: GeminiFunctionResponse;
   mediaResolution?: { level: GeminiMediaResolution };
+  executableCode?: GeminiExecutableCode;
+  codeExecutionResult?: GeminiCodeExecutionResult;
 }
 
 export interface GeminiContent {
@@ -50,12 +64,20 @@ export interface GeminiFunctionDeclaration {
   parametersJsonSchema?: Record<string, unknown>;
 }
 
+/** One kind per Tool object: function declarations, or one built-in tool with its configuration. */
 export interface GeminiTool {
-  functionDeclarations: GeminiFunctionDeclaration[];
+  functionDeclarations?: GeminiFunctionDeclaration[];
+  googleSearch?: Record<string, unknown>;
+  urlContext?: Record<string, unknown>;
+  codeExecution?: Record<string, unknown>;
+  googleMaps?: Record<string, unknown>;
+  [builtin: string]: unknown;
 }
 
 export interface GeminiToolConfig {
-  functionCallingConfig: { mode: 'AUTO' | 'ANY' | 'NONE'; allowedFunctionNames?: string[] };
+  functionCallingConfig?: { mode: 'AUTO' | 'ANY' | 'NONE'; allowedFunctionNames?: string[] };
+  /** Gemini 3: required when built-in tools and function tools are combined. */
+  includeServerSideToolInvocations?: boolean;
 }
 
 export interface GeminiThinkingConfig {
@@ -78,6 +100,9 @@ export interface GeminiGenerationConfig {
   responseMimeType?: string;
   responseJsonSchema?: Record<string, unknown>;
   thinkingConfig?: GeminiThinkingConfig;
+  topK?: number;
+  responseModalities?: string[];
+  speechConfig?: { voiceConfig: { prebuiltVoiceConfig: { voiceName: string } } };
 }
 
 export interface GeminiSafetySetting {
@@ -93,6 +118,8 @@ export interface GeminiRequest {
   safetySettings?: GeminiSafetySetting[];
   generationConfig?: GeminiGenerationConfig;
   cachedContent?: string;
+  /** `standard`, `flex` or `priority`. */
+  serviceTier?: string;
 }
 
 /* ------------------------------------------------------------------ response side */
@@ -113,11 +140,40 @@ export interface GeminiUsageMetadata {
   candidatesTokensDetails?: GeminiModalityCount[];
 }
 
+export interface GeminiLogprobCandidate {
+  token?: string;
+  logProbability?: number;
+}
+
+export interface GeminiLogprobsResult {
+  chosenCandidates?: GeminiLogprobCandidate[];
+  topCandidates?: Array<{ candidates?: GeminiLogprobCandidate[] }>;
+}
+
+export interface GeminiGroundingSupport {
+  segment?: { startIndex?: number; endIndex?: number; text?: string; partIndex?: number };
+  groundingChunkIndices?: number[];
+}
+
+export interface GeminiGroundingChunk {
+  uri?: string;
+  title?: string;
+}
+
+/** The fields Portico reads; the raw object is kept too and passed through as an extension. */
+export interface GeminiGroundingMetadata {
+  chunks: GeminiGroundingChunk[];
+  supports: GeminiGroundingSupport[];
+  raw: Record<string, unknown>;
+}
+
 export interface GeminiCandidate {
   index?: number;
   content?: { role?: string; parts?: GeminiPart[] };
   finishReason?: string;
   finishMessage?: string;
+  logprobsResult?: GeminiLogprobsResult;
+  groundingMetadata?: GeminiGroundingMetadata;
 }
 
 export interface GeminiResponse {

@@ -8,6 +8,9 @@ import { UpstreamError } from '../shared/upstream-error.ts';
 import { geminiErrorFromBody, isGeminiErrorBody } from './errors.ts';
 import type {
   GeminiCandidate,
+  GeminiGroundingMetadata,
+  GeminiLogprobCandidate,
+  GeminiLogprobsResult,
   GeminiModalityCount,
   GeminiPart,
   GeminiResponse,
@@ -65,6 +68,8 @@ function toCandidate(value: JsonObject): GeminiCandidate {
     finishReason: stringOrUndefined(value.finishReason),
     finishMessage: stringOrUndefined(value.finishMessage),
   };
+  if (isObject(value.logprobsResult)) candidate.logprobsResult = toLogprobs(value.logprobsResult);
+  if (isObject(value.groundingMetadata)) candidate.groundingMetadata = toGrounding(value.groundingMetadata);
   if (isObject(value.content)) {
     const parts = value.content.parts;
     candidate.content = {
@@ -89,7 +94,65 @@ function toPart(value: JsonObject): GeminiPart {
     const { mimeType, data } = value.inlineData;
     if (typeof mimeType === 'string' && typeof data === 'string') part.inlineData = { mimeType, data };
   }
+  if (isObject(value.executableCode)) {
+    part.executableCode = {
+      language: stringOrUndefined(value.executableCode.language),
+      code: stringOrUndefined(value.executableCode.code),
+    };
+  }
+  if (isObject(value.codeExecutionResult)) {
+    part.codeExecutionResult = {
+      outcome: stringOrUndefined(value.codeExecutionResult.outcome),
+      output: stringOrUndefined(value.codeExecutionResult.output),
+    };
+  }
   return part;
+}
+
+function toLogprobCandidates(value: unknown): GeminiLogprobCandidate[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(isObject).map((entry) => ({
+    token: stringOrUndefined(entry.token),
+    logProbability: typeof entry.logProbability === 'number' ? entry.logProbability : undefined,
+  }));
+}
+
+function toLogprobs(value: JsonObject): GeminiLogprobsResult {
+  return {
+    chosenCandidates: toLogprobCandidates(value.chosenCandidates),
+    topCandidates: Array.isArray(value.topCandidates)
+      ? value.topCandidates
+          .filter(isObject)
+          .map((entry) => ({ candidates: toLogprobCandidates(entry.candidates) }))
+      : undefined,
+  };
+}
+
+/** Web (search) and maps chunks carry a uri and title; supports map answer spans to chunks. */
+function toGrounding(value: JsonObject): GeminiGroundingMetadata {
+  const chunks = Array.isArray(value.groundingChunks)
+    ? value.groundingChunks.filter(isObject).map((chunk) => {
+        const source = [chunk.web, chunk.maps, chunk.retrievedContext].find(isObject) ?? {};
+        return { uri: stringOrUndefined(source.uri), title: stringOrUndefined(source.title) };
+      })
+    : [];
+  const supports = Array.isArray(value.groundingSupports)
+    ? value.groundingSupports.filter(isObject).map((support) => {
+        const segment = isObject(support.segment) ? support.segment : {};
+        return {
+          segment: {
+            startIndex: integerOrUndefined(segment.startIndex),
+            endIndex: integerOrUndefined(segment.endIndex),
+            text: stringOrUndefined(segment.text),
+            partIndex: integerOrUndefined(segment.partIndex),
+          },
+          groundingChunkIndices: Array.isArray(support.groundingChunkIndices)
+            ? support.groundingChunkIndices.filter((index): index is number => Number.isInteger(index))
+            : [],
+        };
+      })
+    : [];
+  return { chunks, supports, raw: value };
 }
 
 function toUsage(value: JsonObject): GeminiUsageMetadata {

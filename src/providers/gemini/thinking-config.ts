@@ -4,7 +4,7 @@
  * models a `thinkingBudget`; the model's traits say which, and sending both is a 400 upstream, so exactly
  * one knob is set. A plain function, because the mapping is not one-to-one.
  */
-import type { ReasoningEffort } from '../../openai/request.ts';
+import type { ChatCompletionRequest, ReasoningEffort } from '../../openai/request.ts';
 import type { ModelTraits } from '../provider.ts';
 import { invalidRequestError } from './errors.ts';
 import type { GeminiThinkingConfig } from './gemini-types.ts';
@@ -21,9 +21,13 @@ const LEVEL_ORDER = ['minimal', 'low', 'medium', 'high'];
 /** Traits from the catalogue, or a guess from the model name for models Portico does not list. */
 export function effectiveTraits(traits: ModelTraits, model: string): ModelTraits {
   if (traits.thinking !== undefined) return traits;
-  if (/gemini-3/.test(model)) return { thinking: 'level' };
-  if (/gemini-2\.5-pro/.test(model)) return { thinking: 'budget', minThinkingBudget: 128 };
-  if (/gemini-2\.5/.test(model)) return { thinking: 'budget', minThinkingBudget: 0 };
+  if (/gemini-3/.test(model)) return { ...traits, thinking: 'level' };
+  if (/gemini-2\.5-pro/.test(model))
+    return { ...traits, thinking: 'budget', minThinkingBudget: 128, minActiveThinkingBudget: 128 };
+  // Flash-Lite's budget range starts at 512 (0 turns thinking off); Flash's at 1.
+  if (/gemini-2\.5-flash-lite/.test(model))
+    return { ...traits, thinking: 'budget', minThinkingBudget: 0, minActiveThinkingBudget: 512 };
+  if (/gemini-2\.5/.test(model)) return { ...traits, thinking: 'budget', minThinkingBudget: 0 };
   return traits;
 }
 
@@ -36,12 +40,22 @@ function pickLevel(effort: ReasoningEffort, supported: readonly string[] | undef
   return atLeast ?? (levels[levels.length - 1] as string);
 }
 
-function pickBudget(effort: ReasoningEffort, minimum: number, maxOutputTokens: number | undefined): number {
+function pickBudget(
+  effort: ReasoningEffort,
+  traits: ModelTraits,
+  maxOutputTokens: number | undefined,
+): number {
+  const minimum = traits.minThinkingBudget ?? 0;
   if (effort === 'none') return minimum;
-  let budget = Math.max(BUDGETS[effort], minimum);
+  const active = Math.max(minimum, traits.minActiveThinkingBudget ?? 1);
+  return clampBudget(BUDGETS[effort], active, maxOutputTokens);
+}
+
+function clampBudget(wanted: number, active: number, maxOutputTokens: number | undefined): number {
+  let budget = Math.max(wanted, active);
   // maxOutputTokens includes thinking: leave at least half of it for the answer itself.
   if (maxOutputTokens !== undefined) budget = Math.min(budget, Math.floor(maxOutputTokens / 2));
-  return Math.max(budget, minimum);
+  return Math.max(budget, active);
 }
 
 export function thinkingConfigForEffort(
@@ -52,12 +66,12 @@ export function thinkingConfigForEffort(
   if (effort === undefined || effort === null) return undefined;
   switch (traits.thinking) {
     case 'level':
-      return { includeThoughts: true, thinkingLevel: pickLevel(effort, traits.thinkingLevels) };
-    case 'budget':
-      return {
-        includeThoughts: true,
-        thinkingBudget: pickBudget(effort, traits.minThinkingBudget ?? 0, maxOutputTokens),
-      };
+      // Gemini 3 cannot stop thinking: "none" is the lowest level, without asking for thought text.
+      return { includeThoughts: effort !== 'none', thinkingLevel: pickLevel(effort, traits.thinkingLevels) };
+    case 'budget': {
+      const budget = pickBudget(effort, traits, maxOutputTokens);
+      return { includeThoughts: budget !== 0 && effort !== 'none', thinkingBudget: budget };
+    }
     case 'none':
     case undefined:
       return undefined;
@@ -99,4 +113,41 @@ export function thinkingConfigFromExtras(value: unknown): GeminiThinkingConfig |
     config.includeThoughts = include;
   }
   return config;
+}
+
+/** Budget tokens -> the closest Gemini 3 level (Google's 1K / 8K / 24K figures as the boundaries). */
+function levelForBudget(budget: number): ReasoningEffort {
+  if (budget <= BUDGETS.low) return 'low';
+  if (budget <= BUDGETS.medium) return 'medium';
+  return 'high';
+}
+
+/**
+ * Anthropic-style `thinking` (`{type: "enabled", budget_tokens}`, `{type: "disabled"}`,
+ * `{type: "adaptive"}`) -> `thinkingConfig`: a budget on 2.5 models (clamped to the model's range), the
+ * closest level on Gemini 3, the model's own dynamic thinking for `adaptive`.
+ */
+export function thinkingConfigForAnthropic(
+  thinking: NonNullable<ChatCompletionRequest['thinking']>,
+  traits: ModelTraits,
+  maxOutputTokens: number | undefined,
+): GeminiThinkingConfig | undefined {
+  if (thinking.type === 'disabled') return thinkingConfigForEffort('none', traits, maxOutputTokens);
+  if (traits.thinking === 'none' || traits.thinking === undefined) return undefined;
+  if (thinking.type === 'adaptive' || thinking.budget_tokens === undefined) {
+    return traits.thinking === 'budget'
+      ? { includeThoughts: true, thinkingBudget: -1 }
+      : { includeThoughts: true };
+  }
+  if (traits.thinking === 'level') {
+    return {
+      includeThoughts: true,
+      thinkingLevel: pickLevel(levelForBudget(thinking.budget_tokens), traits.thinkingLevels),
+    };
+  }
+  const active = Math.max(traits.minThinkingBudget ?? 0, traits.minActiveThinkingBudget ?? 1);
+  return {
+    includeThoughts: true,
+    thinkingBudget: clampBudget(thinking.budget_tokens, active, maxOutputTokens),
+  };
 }

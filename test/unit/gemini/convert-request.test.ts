@@ -43,6 +43,7 @@ const PRO_3: ModelTraits = { thinking: 'level', thinkingLevels: ['low', 'high'] 
 const PRO_31: ModelTraits = { thinking: 'level', thinkingLevels: ['low', 'medium', 'high'] };
 const FLASH_25: ModelTraits = { thinking: 'budget', minThinkingBudget: 0 };
 const PRO_25: ModelTraits = { thinking: 'budget', minThinkingBudget: 128 };
+const FLASH_LITE_25: ModelTraits = { thinking: 'budget', minThinkingBudget: 0, minActiveThinkingBudget: 512 };
 
 describe('messages', () => {
   test('a bare user message is one user turn and nothing else', async () => {
@@ -432,23 +433,28 @@ describe('generationConfig', () => {
 
 describe('reasoning_effort -> thinkingConfig', () => {
   const cases: Array<[string, ModelTraits, string, number | undefined, object]> = [
-    ['3 Flash', FLASH_3, 'none', undefined, { includeThoughts: true, thinkingLevel: 'minimal' }],
+    // "none" on Gemini 3 (which cannot stop thinking): the lowest level, and no thought text asked for.
+    ['3 Flash', FLASH_3, 'none', undefined, { includeThoughts: false, thinkingLevel: 'minimal' }],
     ['3 Flash', FLASH_3, 'minimal', undefined, { includeThoughts: true, thinkingLevel: 'minimal' }],
     ['3 Flash', FLASH_3, 'low', undefined, { includeThoughts: true, thinkingLevel: 'low' }],
     ['3 Flash', FLASH_3, 'medium', undefined, { includeThoughts: true, thinkingLevel: 'medium' }],
     ['3 Flash', FLASH_3, 'high', undefined, { includeThoughts: true, thinkingLevel: 'high' }],
-    ['3 Pro', PRO_3, 'none', undefined, { includeThoughts: true, thinkingLevel: 'low' }],
+    ['3 Pro', PRO_3, 'none', undefined, { includeThoughts: false, thinkingLevel: 'low' }],
     ['3 Pro', PRO_3, 'medium', undefined, { includeThoughts: true, thinkingLevel: 'high' }],
     ['3.1 Pro', PRO_31, 'minimal', undefined, { includeThoughts: true, thinkingLevel: 'low' }],
     ['3.1 Pro', PRO_31, 'medium', undefined, { includeThoughts: true, thinkingLevel: 'medium' }],
-    ['2.5 Flash', FLASH_25, 'none', undefined, { includeThoughts: true, thinkingBudget: 0 }],
+    ['2.5 Flash', FLASH_25, 'none', undefined, { includeThoughts: false, thinkingBudget: 0 }],
     ['2.5 Flash', FLASH_25, 'minimal', undefined, { includeThoughts: true, thinkingBudget: 128 }],
     ['2.5 Flash', FLASH_25, 'low', undefined, { includeThoughts: true, thinkingBudget: 1024 }],
     ['2.5 Flash', FLASH_25, 'medium', undefined, { includeThoughts: true, thinkingBudget: 8192 }],
     ['2.5 Flash', FLASH_25, 'high', undefined, { includeThoughts: true, thinkingBudget: 24576 }],
     ['2.5 Flash', FLASH_25, 'high', 65536, { includeThoughts: true, thinkingBudget: 24576 }],
     ['2.5 Flash', FLASH_25, 'high', 4000, { includeThoughts: true, thinkingBudget: 2000 }],
-    ['2.5 Pro', PRO_25, 'none', undefined, { includeThoughts: true, thinkingBudget: 128 }],
+    ['2.5 Pro', PRO_25, 'none', undefined, { includeThoughts: false, thinkingBudget: 128 }],
+    // Flash-Lite's budget range starts at 512 (0 still turns thinking off).
+    ['2.5 Flash-Lite', FLASH_LITE_25, 'minimal', undefined, { includeThoughts: true, thinkingBudget: 512 }],
+    ['2.5 Flash-Lite', FLASH_LITE_25, 'none', undefined, { includeThoughts: false, thinkingBudget: 0 }],
+    ['2.5 Flash-Lite', FLASH_LITE_25, 'low', 600, { includeThoughts: true, thinkingBudget: 512 }],
     ['2.5 Pro', PRO_25, 'minimal', undefined, { includeThoughts: true, thinkingBudget: 128 }],
     ['2.5 Pro', PRO_25, 'medium', 200, { includeThoughts: true, thinkingBudget: 128 }],
   ];
@@ -462,17 +468,32 @@ describe('reasoning_effort -> thinkingConfig', () => {
     });
   }
 
-  test('no effort: no thinkingConfig; a model without thinking ignores effort', async () => {
+  test('no effort: no thinkingConfig; a model without thinking refuses effort (or drops it by switch)', async () => {
     assert.equal((await convert({}, { traits: FLASH_25 })).generationConfig, undefined);
+    await assert.rejects(
+      convert({ reasoning_effort: 'high' }, { traits: { thinking: 'none' } }),
+      isBadRequest('reasoning_effort', /does not think/),
+    );
     assert.equal(
-      (await convert({ reasoning_effort: 'high' }, { traits: { thinking: 'none' } })).generationConfig,
+      (await convert({ reasoning_effort: 'none' }, { traits: { thinking: 'none' } })).generationConfig,
+      undefined,
+    );
+    assert.equal(
+      (
+        await convert(
+          { reasoning_effort: 'high' },
+          { traits: { thinking: 'none', dropUnsupportedParams: true } },
+        )
+      ).generationConfig,
       undefined,
     );
   });
 
   test('models missing from the catalogue are recognised by name', async () => {
     const body = await convert({ reasoning_effort: 'none' }, { model: 'gemini-2.5-pro-preview-06-05' });
-    assert.deepEqual(body.generationConfig?.thinkingConfig, { includeThoughts: true, thinkingBudget: 128 });
+    assert.deepEqual(body.generationConfig?.thinkingConfig, { includeThoughts: false, thinkingBudget: 128 });
+    const lite = await convert({ reasoning_effort: 'minimal' }, { model: 'gemini-2.5-flash-lite' });
+    assert.deepEqual(lite.generationConfig?.thinkingConfig, { includeThoughts: true, thinkingBudget: 512 });
     const three = await convert({ reasoning_effort: 'high' }, { model: 'models/gemini-3-pro-preview' });
     assert.deepEqual(three.generationConfig?.thinkingConfig, {
       includeThoughts: true,
@@ -512,20 +533,33 @@ describe('google extras', () => {
     assert.deepEqual(body.generationConfig?.thinkingConfig, { thinkingLevel: 'low' });
   });
 
-  test('cached_content: sent, and systemInstruction/tools/toolConfig are left to the cache', async () => {
+  test('cached_content: sent with the conversation alone', async () => {
     const body = await convert({
-      messages: [
-        { role: 'system', content: 'sys' },
-        { role: 'user', content: 'Q' },
-      ],
-      tools: [{ type: 'function', function: { name: 'f' } }],
-      tool_choice: 'auto',
+      messages: [{ role: 'user', content: 'Q' }],
       google: { cached_content: 'cachedContents/abc' },
     });
     assert.deepEqual(body, {
       contents: [{ role: 'user', parts: [{ text: 'Q' }] }],
       cachedContent: 'cachedContents/abc',
     });
+  });
+
+  test('cached_content with system messages or tools is refused, never silently stripped', async () => {
+    for (const extra of [
+      {
+        messages: [
+          { role: 'system' as const, content: 'sys' },
+          { role: 'user' as const, content: 'Q' },
+        ],
+      },
+      { tools: [{ type: 'function' as const, function: { name: 'f' } }] },
+      { web_search_options: {} },
+    ]) {
+      await assert.rejects(
+        convert({ ...extra, google: { cached_content: 'cachedContents/abc' } }),
+        isBadRequest('google.cached_content', /system messages or tools/),
+      );
+    }
   });
 
   test('thinking_budget together with thinking_level is a 400', async () => {
@@ -553,8 +587,12 @@ test('fields Gemini does not know never reach it', async () => {
     user: 'u-123',
     metadata: { team: 'x' },
     stream: true,
-    stream_options: { include_usage: true },
-    parallel_tool_calls: false,
+    stream_options: { include_usage: true, include_obfuscation: true },
+    parallel_tool_calls: true,
+    safety_identifier: 'hash',
+    prompt_cache_key: 'k',
+    store: false,
+    service_tier: 'auto',
     messages: [{ role: 'user', content: 'Hi', name: 'alice' }],
   });
   assert.deepEqual(body, { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] });

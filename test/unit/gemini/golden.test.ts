@@ -1,5 +1,5 @@
 /**
- * Golden tests: every recorded Gemini response in ../shared/fixtures/gemini (except the openai-compat-*
+ * Golden tests: every recorded Gemini response in test/fixtures/gemini (except the openai-compat-*
  * ones, which belong to the openai-compatible provider) replayed through `GeminiProvider` from a real
  * HTTP upstream double, with the exact OpenAI output and token counts each one must give.
  */
@@ -10,7 +10,6 @@ import { GeminiProvider } from '../../../src/providers/gemini/gemini-provider.ts
 import { decodeThoughtSignature } from '../../../src/providers/gemini/tool-call-id.ts';
 import { UpstreamError } from '../../../src/providers/shared/upstream-error.ts';
 import {
-  NEEDS_FIXTURES,
   collect,
   fixtureBytes,
   fixtureJson,
@@ -131,6 +130,8 @@ const GOLDEN: Golden[] = [
       completionText: 201,
       reasoning: 213,
       total: 550,
+      // The answer came back grounded: one grounded prompt, billed per request.
+      groundedRequests: 1,
     }),
   },
   {
@@ -177,7 +178,7 @@ function assertText(
   assert.equal(actual.length, expected.length, `${label} length`);
 }
 
-describe('golden: non-streaming fixtures', NEEDS_FIXTURES, () => {
+describe('golden: non-streaming fixtures', () => {
   let upstream: UpstreamDouble;
   let provider: GeminiProvider;
   let reply: Reply = { status: 500, chunks: [] };
@@ -272,7 +273,7 @@ const ERROR_GOLDEN: ErrorGolden[] = [
   },
 ];
 
-describe('golden: error fixtures', NEEDS_FIXTURES, () => {
+describe('golden: error fixtures', () => {
   let upstream: UpstreamDouble;
   let provider: GeminiProvider;
   let reply: Reply = { status: 500, chunks: [] };
@@ -323,7 +324,7 @@ describe('golden: error fixtures', NEEDS_FIXTURES, () => {
   });
 });
 
-describe('golden: streamed fixtures over HTTP', NEEDS_FIXTURES, () => {
+describe('golden: streamed fixtures over HTTP', () => {
   let upstream: UpstreamDouble;
   let provider: GeminiProvider;
   let reply: Reply = { status: 500, chunks: [] };
@@ -448,7 +449,7 @@ describe('golden: streamed fixtures over HTTP', NEEDS_FIXTURES, () => {
     // The final `{"text":""}` part adds nothing; the finish reason is tool_calls because a call was seen.
     assert.deepEqual(last, {
       type: 'choices',
-      choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }],
+      choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls', native_finish_reason: 'STOP' }],
     });
   });
 });

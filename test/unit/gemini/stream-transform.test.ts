@@ -13,7 +13,7 @@ import {
 } from '../../../src/providers/gemini/stream-transform.ts';
 import { parseSseData } from '../../../src/providers/shared/sse-parser.ts';
 import { UpstreamError } from '../../../src/providers/shared/upstream-error.ts';
-import { NEEDS_FIXTURES, collect, fixtureBytes, stableJson } from './helpers.ts';
+import { collect, fixtureBytes, stableJson } from './helpers.ts';
 
 async function* pieces(...chunks: Buffer[]): AsyncGenerator<Buffer> {
   for (const chunk of chunks) yield chunk;
@@ -27,7 +27,7 @@ function sse(...payloads: unknown[]): Buffer {
   return Buffer.from(payloads.map((payload) => `data: ${JSON.stringify(payload)}\r\n\r\n`).join(''));
 }
 
-describe('every byte boundary', NEEDS_FIXTURES, () => {
+describe('every byte boundary', () => {
   for (const fixture of ['stream-text.sse', 'stream-function-call.sse', 'stream-thinking.sse']) {
     test(fixture, async () => {
       const bytes = fixtureBytes(fixture);
@@ -97,7 +97,14 @@ describe('stream shapes', () => {
     );
     assert.deepEqual(events[0], {
       type: 'choices',
-      choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: 'content_filter' }],
+      choices: [
+        {
+          index: 0,
+          delta: { role: 'assistant' },
+          finish_reason: 'content_filter',
+          native_finish_reason: 'SAFETY',
+        },
+      ],
     });
     assert.equal(events[1]?.type, 'usage');
   });
@@ -130,8 +137,8 @@ describe('stream shapes', () => {
       {
         type: 'choices',
         choices: [
-          { index: 1, delta: {}, finish_reason: 'length' },
-          { index: 0, delta: {}, finish_reason: 'stop' },
+          { index: 1, delta: {}, finish_reason: 'length', native_finish_reason: 'MAX_TOKENS' },
+          { index: 0, delta: {}, finish_reason: 'stop', native_finish_reason: 'STOP' },
         ],
       },
     ]);
