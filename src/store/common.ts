@@ -1,17 +1,9 @@
-/** Rules every dialect applies the same way: input checks, idempotency decisions, ids and times. */
+/** Rules every dialect applies the same way: idempotency decisions, ids and times (money: money.ts). */
 import type { Selectable } from 'kysely';
 import { timeOrderedId } from '../ids.ts';
-import { InvalidAmountError } from './errors.ts';
 import type { UsageSummaryDbRow } from './queries.ts';
 import type { IdempotencyTable } from './schema.ts';
-import type {
-  IdempotencyBegin,
-  IdempotencyState,
-  KeyPatch,
-  NewApiKey,
-  SettleInput,
-  UsageSummaryRow,
-} from './types.ts';
+import type { IdempotencyBegin, IdempotencyState, KeyPatch, NewApiKey, UsageSummaryRow } from './types.ts';
 
 /** How long an idempotency entry is honoured; afterwards the key is new again. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -32,32 +24,6 @@ export const ID_PREFIX = {
 
 export function newId(prefix: string): string {
   return timeOrderedId(prefix);
-}
-
-export function assertMicros(what: string, value: number, options: { allowNegative?: boolean } = {}): void {
-  if (!Number.isSafeInteger(value) || (!options.allowNegative && value < 0))
-    throw new InvalidAmountError(what, value);
-}
-
-function nonNegativeInteger(value: number): number {
-  return Number.isFinite(value) && value > 0 ? Math.ceil(value) : 0;
-}
-
-/** Defensive normalisation of what the pipeline reports at settle: integers, never negative. */
-export function normaliseSettle(input: SettleInput): SettleInput {
-  return {
-    ...input,
-    costMicros: nonNegativeInteger(input.costMicros),
-    tokens: {
-      prompt: nonNegativeInteger(input.tokens.prompt),
-      cachedPrompt: nonNegativeInteger(input.tokens.cachedPrompt),
-      completion: nonNegativeInteger(input.tokens.completion),
-      reasoning: nonNegativeInteger(input.tokens.reasoning),
-      total: nonNegativeInteger(input.tokens.total),
-    },
-    latencyMs: nonNegativeInteger(input.latencyMs),
-    ttftMs: input.ttftMs === null ? null : nonNegativeInteger(input.ttftMs),
-  };
 }
 
 export type IdempotencyDecision =

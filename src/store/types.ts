@@ -1,6 +1,7 @@
 /**
- * The store's narrow interface. SQLite (default) and PostgreSQL (scale-out) implement it with Kysely;
- * one contract suite (test/contract) runs against each. Money is integer micro-USD everywhere.
+ * The store's records. The interfaces per concern are in store.ts; SQLite (default) and PostgreSQL
+ * (scale-out) implement them with Kysely, and one contract suite (test/contract) runs against each.
+ * Money is integer micro-USD everywhere.
  */
 
 export type AccountStatus = 'active' | 'suspended';
@@ -203,82 +204,17 @@ export interface AuditEntry {
   createdAt: string;
 }
 
-export interface Store {
-  readonly dialect: 'sqlite' | 'postgres';
-  migrate(): Promise<void>;
-  ping(): Promise<void>;
-  close(): Promise<void>;
-
-  createAccount(input: { name: string; creditsMicros?: number; actor?: string }): Promise<Account>;
-  getAccount(id: string): Promise<Account | undefined>;
-  listAccounts(): Promise<Account[]>;
-  setAccountStatus(id: string, status: AccountStatus): Promise<Account | undefined>;
-  /** Replace the account-wide limits (audited). */
-  setAccountLimits(id: string, limits: AccountLimits): Promise<Account | undefined>;
-
-  createKey(input: NewApiKey): Promise<ApiKeyRecord>;
-  getKey(id: string): Promise<ApiKeyRecord | undefined>;
-  findKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
-  listKeys(accountId?: string): Promise<ApiKeyRecord[]>;
-  updateKey(id: string, patch: KeyPatch): Promise<ApiKeyRecord | undefined>;
-  revokeKey(id: string): Promise<ApiKeyRecord | undefined>;
-  /** Keys changed (created, updated, revoked) after `since` (ISO time), for cache invalidation. */
-  keysChangedSince(since: string): Promise<ApiKeyRecord[]>;
-
-  getSetting(name: string): Promise<string | undefined>;
-  setSetting(name: string, value: string): Promise<void>;
-
-  /** Atomically move `amountMicros` from balance to held, or refuse without writing. */
-  hold(input: HoldInput): Promise<HoldResult>;
-  /** Settle a hold: charge min(cost, held), release the rest, record usage. Idempotent per attempt. */
-  settle(input: SettleInput): Promise<LedgerRow>;
-  /**
-   * Settle every open hold not owned by a live process (`liveProcessIds`), at the held amount, flagged
-   * for review. Returns the rows it settled.
-   */
-  recoverStaleHolds(liveProcessIds: readonly string[]): Promise<LedgerRow[]>;
-  openHolds(accountId?: string): Promise<LedgerRow[]>;
-  ledger(query: UsageQuery): Promise<LedgerRow[]>;
-
-  /** Top-up (positive) or correction (negative, never below zero). Idempotent per idempotencyKey. */
-  credit(input: CreditInput): Promise<{ entry: CreditEntry; replayed: boolean }>;
-  credits(accountId: string): Promise<CreditEntry[]>;
-
-  /** One ledger row by its key, held or settled. */
-  ledgerRow(requestId: string, attempt: number): Promise<LedgerRow | undefined>;
-  /** Totals over settled ledger rows, optionally grouped. */
-  usageSummary(query: UsageSummaryQuery): Promise<UsageSummaryRow[]>;
-  /** Newest first. */
-  auditLog(query?: { target?: string; limit?: number }): Promise<AuditEntry[]>;
-
-  /**
-   * Claim an idempotency key atomically: `new` means the caller owns it and must later complete or
-   * abandon it. Entries expire after 24 hours (then the key is new again).
-   */
-  beginIdempotent(input: IdempotencyBegin): Promise<IdempotencyState>;
-  /** Record the final response so retries replay it. */
-  completeIdempotent(input: { scope: string; key: string; status: number; body: string }): Promise<void>;
-  /** Release a claimed key after a failure a retry may fix. */
-  abandonIdempotent(input: { scope: string; key: string }): Promise<void>;
-
-  // ---- dashboard (issue 8): read models and audit entries for the web console --------------------
-  /** Newest first, cursor-paged, filtered by key, model, status and time. */
-  ledgerPage(query: LedgerPageQuery): Promise<LedgerRow[]>;
-  /** Settled totals per UTC minute (`group` = `YYYY-MM-DDTHH:MM`), with error counts. */
-  usageByMinute(query: UsageSummaryQuery): Promise<UsageBucketRow[]>;
-  keyActivity(accountId?: string): Promise<KeyActivity[]>;
-  latencySamples(query: UsageSummaryQuery & { limit?: number }): Promise<LatencySample[]>;
-  auditPage(query: AuditPageQuery): Promise<AuditEntry[]>;
-  recordAudit(entry: {
-    actor: string;
-    action: string;
-    target: string;
-    detail: Record<string, unknown>;
-  }): Promise<void>;
-  renameAccount(id: string, name: string): Promise<Account | undefined>;
-  /** Count and cost of every row a `ledgerPage` query matches (its cursor ignored). */
-  ledgerTotals(query: LedgerPageQuery): Promise<{ rows: number; costMicros: number }>;
-}
+/** The store, as the rest of the code sees it: every concern's methods on one object (see store.ts). */
+export type {
+  AccountStore,
+  AuditStore,
+  ConfigurationStore,
+  IdempotencyStore,
+  LedgerStore,
+  ReportingStore,
+  Store,
+  StoreLifecycle,
+} from './store.ts';
 
 // ---- dashboard (issue 8) ---------------------------------------------------------------------------
 

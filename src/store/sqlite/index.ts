@@ -1,7 +1,7 @@
 /** `createSqliteStore(url)`: open (creating the directory), set PRAGMAs; call `migrate()` before use. */
 import type { Clock } from '../common.ts';
 import { openSqlite, sqliteFilename, type SqliteOpenOptions } from './open.ts';
-import { SqliteStore } from './sqlite-store.ts';
+import { sqliteStore, type SqliteStore } from './sqlite-store.ts';
 
 export interface SqliteStoreCreateOptions extends SqliteOpenOptions {
   /** Time source for every timestamp the store writes (tests move it to expire idempotency keys). */
@@ -13,8 +13,8 @@ export async function createSqliteStore(
   options: SqliteStoreCreateOptions = {},
 ): Promise<SqliteStore> {
   const db = openSqlite(sqliteFilename(url), options);
-  return new SqliteStore(db, { clock: options.clock });
+  return sqliteStore(db, { clock: options.clock });
 }
 
-export { SqliteStore } from './sqlite-store.ts';
+export { isSqliteStore, sqliteStore, type SqliteStore } from './sqlite-store.ts';
 export { sqliteFilename } from './open.ts';
