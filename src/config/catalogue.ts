@@ -1,6 +1,8 @@
 /**
  * The built-in catalogue of current Gemini models: context size, maximum output and list prices (USD per
- * 1M tokens, standard tier, prompts up to 200k tokens). Any entry can be overridden in `portico.yaml`.
+ * 1M tokens, standard tier, prompts up to 200k tokens; grounding per 1,000 grounded requests). Any entry
+ * can be overridden in `portico.yaml`. Capabilities beyond text (`output`, built-in tools, logprobs) are
+ * guessed from the model name when an entry does not state them (model-capabilities.ts).
  */
 import type { ModelTraits } from '../providers/provider.ts';
 
@@ -11,6 +13,12 @@ export interface Pricing {
   cached_input: number;
   /** USD per 1M output tokens (reasoning tokens are output). */
   output: number;
+  /** USD per 1M generated image tokens; default: `output`. */
+  output_image?: number;
+  /** USD per 1M generated audio tokens; default: `output`. */
+  output_audio?: number;
+  /** USD per 1,000 grounded requests (Google Search / Maps grounding); default 0. */
+  grounding_per_1k?: number;
 }
 
 export interface CatalogueModel {
@@ -27,38 +35,53 @@ export const BUILTIN_CATALOGUE: Readonly<Record<string, CatalogueModel>> = Objec
   'gemini-3.5-flash': {
     contextWindow: 1_048_576,
     maxOutputTokens: 65_536,
-    pricing: { input: 1.5, cached_input: 0.15, output: 9.0 },
+    pricing: { input: 1.5, cached_input: 0.15, output: 9.0, grounding_per_1k: 14 },
     traits: { thinking: 'level', thinkingLevels: GEMINI_3_FLASH_LEVELS },
     fallbacks: ['gemini-3-flash'],
   },
   'gemini-3-flash': {
     contextWindow: 1_048_576,
     maxOutputTokens: 65_536,
-    pricing: { input: 0.5, cached_input: 0.05, output: 3.0 },
+    pricing: { input: 0.5, cached_input: 0.05, output: 3.0, grounding_per_1k: 14 },
     traits: { thinking: 'level', thinkingLevels: GEMINI_3_FLASH_LEVELS },
   },
   'gemini-3.1-pro': {
     contextWindow: 1_048_576,
     maxOutputTokens: 65_536,
-    pricing: { input: 2.0, cached_input: 0.2, output: 12.0 },
+    pricing: { input: 2.0, cached_input: 0.2, output: 12.0, grounding_per_1k: 14 },
     traits: { thinking: 'level', thinkingLevels: ['low', 'medium', 'high'] },
   },
   'gemini-2.5-flash': {
     contextWindow: 1_048_576,
     maxOutputTokens: 65_536,
-    pricing: { input: 0.3, cached_input: 0.03, output: 2.5 },
-    traits: { thinking: 'budget', minThinkingBudget: 0 },
+    pricing: { input: 0.3, cached_input: 0.03, output: 2.5, grounding_per_1k: 35 },
+    traits: { thinking: 'budget', minThinkingBudget: 0, logprobs: true },
   },
   'gemini-2.5-flash-lite': {
     contextWindow: 1_048_576,
     maxOutputTokens: 65_536,
-    pricing: { input: 0.1, cached_input: 0.01, output: 0.4 },
-    traits: { thinking: 'budget', minThinkingBudget: 0 },
+    pricing: { input: 0.1, cached_input: 0.01, output: 0.4, grounding_per_1k: 35 },
+    // Flash-Lite's thinking budget range is 512-24576 (0 turns thinking off).
+    traits: { thinking: 'budget', minThinkingBudget: 0, minActiveThinkingBudget: 512, logprobs: true },
   },
   'gemini-2.5-pro': {
     contextWindow: 1_048_576,
     maxOutputTokens: 65_536,
-    pricing: { input: 1.25, cached_input: 0.125, output: 10.0 },
-    traits: { thinking: 'budget', minThinkingBudget: 128 },
+    pricing: { input: 1.25, cached_input: 0.125, output: 10.0, grounding_per_1k: 35 },
+    traits: { thinking: 'budget', minThinkingBudget: 128, minActiveThinkingBudget: 128 },
+  },
+  // Image generation ("Nano Banana"): text and image out, images at their own price.
+  'gemini-2.5-flash-image': {
+    contextWindow: 32_768,
+    maxOutputTokens: 32_768,
+    pricing: { input: 0.3, cached_input: 0.03, output: 2.5, output_image: 30.0 },
+    traits: { thinking: 'none', output: ['text', 'image'], builtinTools: [], logprobs: false },
+  },
+  // Text to speech: audio out only.
+  'gemini-2.5-flash-preview-tts': {
+    contextWindow: 8_192,
+    maxOutputTokens: 16_384,
+    pricing: { input: 0.5, cached_input: 0.5, output: 10.0, output_audio: 10.0 },
+    traits: { thinking: 'none', output: ['audio'], builtinTools: [], logprobs: false },
   },
 });

@@ -210,6 +210,24 @@ function resolveProviders(file: ConfigFile, env: NodeJS.ProcessEnv): Record<stri
   return result;
 }
 
+type ConfiguredModel = NonNullable<ConfigFile['models']>[string];
+
+/** Catalogue traits, overridden by the model's `thinking`, `capabilities` and `drop_unsupported_params`. */
+function modelTraits(builtin: ModelTraits | undefined, configured: ConfiguredModel | undefined): ModelTraits {
+  const traits: { -readonly [K in keyof ModelTraits]: ModelTraits[K] } = {
+    ...(builtin ?? { thinking: 'none' }),
+  };
+  if (configured?.thinking) traits.thinking = configured.thinking;
+  const capabilities = configured?.capabilities;
+  if (capabilities?.output) traits.output = capabilities.output;
+  if (capabilities?.builtin_tools) traits.builtinTools = capabilities.builtin_tools;
+  if (capabilities?.logprobs !== undefined) traits.logprobs = capabilities.logprobs;
+  if (configured?.drop_unsupported_params !== undefined) {
+    traits.dropUnsupportedParams = configured.drop_unsupported_params;
+  }
+  return traits;
+}
+
 function resolveModels(
   file: ConfigFile,
   providers: Record<string, ResolvedProvider>,
@@ -244,9 +262,7 @@ function resolveModels(
     const pricing = configured?.pricing ?? builtin?.pricing;
     if (!pricing)
       throw new ConfigError(`config models.${name}: needs pricing (it is not in the built-in catalogue)`);
-    const traits: ModelTraits = configured?.thinking
-      ? { ...builtin?.traits, thinking: configured.thinking }
-      : (builtin?.traits ?? { thinking: 'none' });
+    const traits = modelTraits(builtin?.traits, configured);
     result[name] = Object.freeze({
       name,
       deployments: Object.freeze(deployments),
@@ -254,6 +270,9 @@ function resolveModels(
         input: pricing.input,
         cached_input: pricing.cached_input ?? pricing.input,
         output: pricing.output,
+        output_image: pricing.output_image ?? pricing.output,
+        output_audio: pricing.output_audio ?? pricing.output,
+        grounding_per_1k: pricing.grounding_per_1k ?? 0,
       }),
       maxOutputTokens: configured?.max_output_tokens ?? builtin?.maxOutputTokens ?? 8192,
       contextWindow: configured?.context_window ?? builtin?.contextWindow ?? 128_000,

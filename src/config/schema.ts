@@ -25,6 +25,34 @@ const Pricing = Type.Object(
     input: Type.Number({ minimum: 0 }),
     cached_input: Type.Optional(Type.Number({ minimum: 0 })),
     output: Type.Number({ minimum: 0 }),
+    /** USD per 1M generated image tokens (Gemini image models); default: the output price. */
+    output_image: Type.Optional(Type.Number({ minimum: 0 })),
+    /** USD per 1M generated audio tokens (speech models); default: the output price. */
+    output_audio: Type.Optional(Type.Number({ minimum: 0 })),
+    /** USD per 1,000 grounded requests (Google Search / Maps grounding); default 0. */
+    grounding_per_1k: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+const Capabilities = Type.Object(
+  {
+    output: Type.Optional(
+      Type.Array(Type.Union([Type.Literal('text'), Type.Literal('image'), Type.Literal('audio')]), {
+        minItems: 1,
+      }),
+    ),
+    builtin_tools: Type.Optional(
+      Type.Array(
+        Type.Union([
+          Type.Literal('google_search'),
+          Type.Literal('url_context'),
+          Type.Literal('code_execution'),
+          Type.Literal('google_maps'),
+        ]),
+      ),
+    ),
+    logprobs: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -49,6 +77,13 @@ const Model = Type.Object(
     thinking: Type.Optional(
       Type.Union([Type.Literal('level'), Type.Literal('budget'), Type.Literal('none')]),
     ),
+    /** What the model can do beyond text (default: the catalogue's, else guessed from the name). */
+    capabilities: Type.Optional(Capabilities),
+    /**
+     * Drop request fields the model cannot honour instead of refusing them with a 400
+     * (docs/gemini-fields.md lists which fields this concerns).
+     */
+    drop_unsupported_params: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
