@@ -1,23 +1,24 @@
 /**
  * Headless Chromium for the dashboard scenarios: Debian's `chromium` driven by playwright-core (no
- * browser download). Without it the suites skip with a message. Screenshots go to test-artifacts/.
+ * browser download). Without it, or without the dashboard build, the suites skip with a message, and
+ * fail under CI (helpers/requirements.ts). Screenshots go to test-artifacts/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Gateway } from '../helpers/gateway.ts';
+import { file } from '../helpers/requirements.ts';
 
 export const CHROMIUM = process.env.PORTICO_CHROMIUM ?? '/usr/bin/chromium';
 export const DIST_INDEX = fileURLToPath(new URL('../../dist/dashboard/index.html', import.meta.url));
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/dashboard/', import.meta.url));
 
-/** Why the browser suites cannot run here, or false when they can. */
+/** Why the browser suites cannot run here, or false when they can (under CI: throws instead). */
 export function skipReason(): string | false {
-  if (!existsSync(CHROMIUM))
-    return `no Chromium at ${CHROMIUM} (apt-get install chromium); browser scenarios skipped`;
-  if (!existsSync(DIST_INDEX))
-    return 'dashboard not built (npm run build:dashboard); browser scenarios skipped';
-  return false;
+  return (
+    file('Chromium', CHROMIUM, 'apt-get install chromium') ||
+    file('the dashboard build', DIST_INDEX, 'npm run build:dashboard')
+  );
 }
 
 export async function launch(): Promise<Browser> {

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { describe, test } from 'node:test';
+import { describe } from 'node:test';
 import { Redis } from 'ioredis';
 import {
   createMemoryLimiter,
@@ -17,8 +17,9 @@ import {
   type LimitDecision,
   type Limiter,
 } from '../../src/limits/index.ts';
+import { redis, required, testsSkippedWhen } from '../helpers/requirements.ts';
 
-const redisUrl = process.env.PORTICO_TEST_REDIS_URL;
+const { url: redisUrl, skip: redisSkip } = await redis();
 const haveRedisServer = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 
 interface Backend {
@@ -54,7 +55,7 @@ const backends: Backend[] = [
   },
   {
     name: 'redis',
-    skip: redisUrl ? false : 'PORTICO_TEST_REDIS_URL not set',
+    skip: redisSkip,
     shared: true,
     fallsBack: true,
     create: (prefix) => createRedisLimiter({ url: redisUrl ?? '', keyPrefix: prefix }),
@@ -189,7 +190,8 @@ async function refused(limiter: Limiter, subjects: AdmitSubject[], tokens = 1): 
 }
 
 for (const backend of backends) {
-  describe(`limiter contract: ${backend.name}`, { skip: backend.skip }, () => {
+  describe(`limiter contract: ${backend.name}`, () => {
+    const test = testsSkippedWhen(backend.skip);
     test('1,000 concurrent requests at RPM=60 admit exactly 60; refusals carry Retry-After and headers', () =>
       withLimiters(backend, async (make) => {
         const limiter = make();
@@ -329,7 +331,7 @@ for (const backend of backends) {
     test(
       'with Redis unreachable, each instance admits its share, reports degraded, and recovers when Redis starts',
       { skip: backend.fallsBack ? false : 'nothing to fall back from', timeout: 30_000 },
-      async () => {
+      async (context) => {
         const port = await freePort();
         const url = `redis://127.0.0.1:${port}`;
         const keyPrefix = `portico-test:${randomUUID()}:`;
@@ -355,7 +357,14 @@ for (const backend of backends) {
           const status = limiter.status();
           assert.equal(status.healthy, false);
           assert.match(status.degraded ?? '', /redis/i);
-          if (!haveRedisServer) return;
+          const noServer = required(
+            'redis-server (to start Redis again)',
+            haveRedisServer ? undefined : 'not on PATH',
+          );
+          if (noServer) {
+            context.skip(noServer);
+            return;
+          }
           server = await startRedisServer(port);
           await waitFor(() => limiter.status().healthy, 'the limiter to recover');
           // The 5 admitted locally were handed to Redis: 5 more fit in this window, then a shared refusal.
@@ -376,9 +385,10 @@ for (const backend of backends) {
       {
         skip: !backend.fallsBack
           ? 'nothing to fall back from'
-          : haveRedisServer
-            ? false
-            : 'no redis-server on PATH',
+          : required(
+              'redis-server (to run a Redis of its own to stall)',
+              haveRedisServer ? undefined : 'not on PATH',
+            ),
         timeout: 30_000,
       },
       async () => {

@@ -11,6 +11,7 @@ import type { Clock } from '../../src/store/common.ts';
 import { createPostgresStore } from '../../src/store/postgres/index.ts';
 import { createSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { Store } from '../../src/store/types.ts';
+import { postgres as postgresService } from '../helpers/requirements.ts';
 
 /** Where other processes can open the same database (file-backed SQLite, PostgreSQL). */
 export interface SharedLocation {
@@ -26,14 +27,14 @@ export interface OpenedStore {
 
 export interface Backend {
   name: string;
-  /** A reason to skip the suite, or undefined to run it. */
-  skip: string | undefined;
+  /** A reason to skip the suite's tests, or false to run them. */
+  skip: string | false;
   open(options?: { clock?: Clock }): Promise<OpenedStore>;
 }
 
 const sqliteMemory: Backend = {
   name: 'sqlite (memory)',
-  skip: undefined,
+  skip: false,
   async open(options = {}) {
     const store = await createSqliteStore('sqlite::memory:', { clock: options.clock });
     await store.migrate();
@@ -43,7 +44,7 @@ const sqliteMemory: Backend = {
 
 const sqliteFile: Backend = {
   name: 'sqlite (file)',
-  skip: undefined,
+  skip: false,
   async open(options = {}) {
     const directory = mkdtempSync(join(tmpdir(), 'portico-store-'));
     // A directory that does not exist yet: the store creates it.
@@ -61,11 +62,11 @@ const sqliteFile: Backend = {
   },
 };
 
-const POSTGRES_URL = process.env.PORTICO_TEST_POSTGRES_URL;
+const { url: POSTGRES_URL, skip: postgresSkip } = await postgresService();
 
 const postgres: Backend = {
   name: 'postgres',
-  skip: POSTGRES_URL ? undefined : 'PORTICO_TEST_POSTGRES_URL not set',
+  skip: postgresSkip,
   async open(options = {}) {
     const url = POSTGRES_URL ?? '';
     const schema = `portico_test_${randomBytes(6).toString('hex')}`;

@@ -5,12 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
-import { seedSkip, seedValidators, type Validator } from '../helpers/shared.ts';
+import { seedValidators } from '../helpers/fixtures.ts';
 
 let gateway: Gateway;
 let client: OpenAI;
 let key: string;
-let validators: { response: Validator; error: Validator } | undefined;
+const validators = seedValidators();
 
 function sdk(apiKey: string): OpenAI {
   return new OpenAI({ apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
@@ -20,7 +20,6 @@ before(async () => {
   gateway = await startGateway();
   ({ key } = await gateway.account(10));
   client = sdk(key);
-  if (!seedSkip) validators = seedValidators();
 });
 after(async () => gateway.close());
 
@@ -56,7 +55,7 @@ describe('non-streaming', () => {
       assert.ok('input_tokens_details' in usage);
       assert.ok(response.headers.get('x-request-id'));
       assert.ok(Number(response.headers.get('x-portico-cost')) > 0);
-      if (validators) assert.equal(validators.response(data), undefined);
+      assert.equal(validators.response(data), undefined);
     });
   }
 
@@ -187,7 +186,7 @@ describe('errors surface as the SDK error classes with the seed body', () => {
       );
       assert.equal(error.status, status);
       assert.equal(error.error?.type ?? error.type, type);
-      if (validators) assert.equal(validators.error({ error: error.error }), undefined);
+      assert.equal(validators.error({ error: error.error }), undefined);
       return true;
     });
   }
@@ -285,7 +284,7 @@ describe('errors surface as the SDK error classes with the seed body', () => {
             assert.equal(error.status, status, `${model} ${fault}`);
             assert.equal(error.error.type, type);
             if (status === 429) assert.ok(Number(error.headers.get('retry-after')) >= 7);
-            if (validators) assert.equal(validators.error({ error: error.error }), undefined);
+            assert.equal(validators.error({ error: error.error }), undefined);
             return true;
           },
         );

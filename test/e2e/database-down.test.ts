@@ -7,10 +7,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
+import { postgres } from '../helpers/requirements.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 
-const POSTGRES = process.env.PORTICO_TEST_POSTGRES_URL;
-const skip = POSTGRES ? false : 'PORTICO_TEST_POSTGRES_URL not set';
+const { url: POSTGRES, skip } = await postgres();
 const schema = `portico_down_${Math.random().toString(36).slice(2, 10)}`;
 let proxy: TcpProxy;
 let gateway: Gateway;

@@ -7,10 +7,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
+import { redis } from '../helpers/requirements.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 
-const REDIS = process.env.PORTICO_TEST_REDIS_URL;
-const skip = REDIS ? false : 'PORTICO_TEST_REDIS_URL not set';
+const { url: REDIS, skip } = await redis();
 let proxy: TcpProxy;
 let gateway: Gateway;
 let key: string;

@@ -1,6 +1,6 @@
 /**
  * Three Portico processes on one PostgreSQL and one Redis (issue 6): the credit race and the RPM limit
- * hold across processes. Skips, and says so, without the local PostgreSQL and Redis.
+ * hold across processes. Skips, and says so, without the local PostgreSQL and Redis (fails under CI).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { freePort, startChildGateway, type ChildGateway } from '../helpers/child-gateway.ts';
+import { postgres, redis } from '../helpers/requirements.ts';
 
-const POSTGRES = process.env.PORTICO_TEST_POSTGRES_URL;
-const REDIS = process.env.PORTICO_TEST_REDIS_URL;
-const skip =
-  !POSTGRES || !REDIS ? 'PORTICO_TEST_POSTGRES_URL and PORTICO_TEST_REDIS_URL not both set' : false;
+const { url: POSTGRES, skip: postgresSkip } = await postgres();
+const { url: REDIS, skip: redisSkip } = await redis();
+const skip = postgresSkip || redisSkip;
 const ADMIN = 'sk-admin-scale-out-0123456789';
 const schema = `portico_scale_${Math.random().toString(36).slice(2, 10)}`;
 

@@ -1,26 +1,17 @@
 /**
- * Shared by the Gemini provider tests: where the recorded fixtures live (read in place from
- * ../shared, never copied), a real upstream double on 127.0.0.1 port 0, and a `ProviderRequest` builder.
+ * Shared by the Gemini provider tests: the recorded fixtures (test/fixtures/gemini), a real upstream
+ * double on 127.0.0.1 port 0, and a `ProviderRequest` builder.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { ChatCompletionRequest } from '../../../src/openai/request.ts';
+import { geminiFixtureBytes } from '../../helpers/fixtures.ts';
 import type { ModelTraits, ProviderRequest, StreamEvent } from '../../../src/providers/provider.ts';
 
-export const FIXTURES_DIR = fileURLToPath(new URL('../../../../shared/fixtures/gemini/', import.meta.url));
-export const FIXTURES_PRESENT = existsSync(FIXTURES_DIR);
-export const NEEDS_FIXTURES: { skip?: string } = FIXTURES_PRESENT
-  ? {}
-  : { skip: 'fixtures not present: ../shared absent' };
-
-export function fixtureBytes(name: string): Buffer {
-  return readFileSync(FIXTURES_DIR + name);
-}
+export { geminiFixtureBytes as fixtureBytes } from '../../helpers/fixtures.ts';
 
 export function fixtureJson(name: string): unknown {
-  return JSON.parse(fixtureBytes(name).toString('utf8'));
+  return JSON.parse(geminiFixtureBytes(name).toString('utf8'));
 }
 
 export interface RecordedRequest {

@@ -1,12 +1,12 @@
 /**
  * The Gemini side of the simulator over real HTTP, checked against the structure of recorded responses
- * (shared/fixtures/gemini; skipped with a message when the recordings are not there).
+ * (test/fixtures/gemini).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { countTokens } from '../../../src/simulator/index.ts';
-import { GEMINI_FIXTURES, geminiContents, post, sseJson, withSimulator } from './helpers.ts';
+import { geminiFixtureText } from '../../helpers/fixtures.ts';
+import { geminiContents, post, sseJson, withSimulator } from './helpers.ts';
 
 const sim = withSimulator({ requireKey: 'gemini-test-key' });
 before(sim.start);
@@ -17,11 +17,6 @@ const generate = (model: string, body: unknown, headers: Record<string, string> 
   post(sim.get(), `/v1beta/models/${model}:generateContent`, body, { ...KEY, ...headers });
 const streamGenerate = (model: string, body: unknown, headers: Record<string, string> = {}) =>
   post(sim.get(), `/v1beta/models/${model}:streamGenerateContent?alt=sse`, body, { ...KEY, ...headers });
-
-function fixture(name: string): string | undefined {
-  const url = new URL(name, GEMINI_FIXTURES);
-  return existsSync(url) ? readFileSync(url, 'utf8') : undefined;
-}
 
 /** Keys and value types, recursively; arrays by their first element. `serviceTier` is Google-only. */
 function shape(value: unknown): unknown {
@@ -37,7 +32,7 @@ function shape(value: unknown): unknown {
   return typeof value;
 }
 
-test('generateContent has the recorded structure (text-basic), and usage matches the text', async (t) => {
+test('generateContent has the recorded structure (text-basic), and usage matches the text', async () => {
   const reply = await generate('gemini-2.5-flash', {
     contents: geminiContents('Hello!'),
     systemInstruction: { parts: [{ text: 'You are a chatbot.' }] },
@@ -45,10 +40,7 @@ test('generateContent has the recorded structure (text-basic), and usage matches
   });
   assert.equal(reply.status, 200);
   const body = reply.json;
-  const recorded = fixture('text-basic.response.json');
-  if (recorded === undefined)
-    t.diagnostic('text-basic.response.json not found: structure comparison skipped');
-  else assert.deepEqual(shape(body), shape(JSON.parse(recorded)));
+  assert.deepEqual(shape(body), shape(JSON.parse(geminiFixtureText('text-basic.response.json'))));
   assert.deepEqual(
     Object.keys(body),
     ['candidates', 'usageMetadata', 'modelVersion', 'responseId'],
@@ -69,7 +61,7 @@ test('generateContent has the recorded structure (text-basic), and usage matches
   assert.equal(body.candidates[0].content.parts[0].thoughtSignature, undefined, 'no signature on 2.5 text');
 });
 
-test('streamGenerateContent?alt=sse: recorded structure, CRLF framing, no [DONE], cumulative usage', async (t) => {
+test('streamGenerateContent?alt=sse: recorded structure, CRLF framing, no [DONE], cumulative usage', async () => {
   const reply = await streamGenerate(
     'gemini-2.5-flash',
     {
@@ -84,13 +76,9 @@ test('streamGenerateContent?alt=sse: recorded structure, CRLF framing, no [DONE]
   assert.ok(!reply.text.includes('[DONE]'));
   const chunks = sseJson(reply.text);
   assert.equal(chunks.length, 4);
-  const recorded = fixture('stream-text.sse');
-  if (recorded === undefined) t.diagnostic('stream-text.sse not found: structure comparison skipped');
-  else {
-    const recordedChunks = sseJson(recorded);
-    assert.deepEqual(shape(chunks[0]), shape(recordedChunks[0]));
-    assert.deepEqual(shape(chunks.at(-1)), shape(recordedChunks.at(-1)));
-  }
+  const recordedChunks = sseJson(geminiFixtureText('stream-text.sse'));
+  assert.deepEqual(shape(chunks[0]), shape(recordedChunks[0]));
+  assert.deepEqual(shape(chunks.at(-1)), shape(recordedChunks.at(-1)));
   let text = '';
   let previous = 0;
   chunks.forEach((chunk, index) => {
@@ -140,8 +128,10 @@ test('includeThoughts: thought parts come first; thinking counts inside maxOutpu
     contents: geminiContents('x'),
     generationConfig: { maxOutputTokens: 5, thinkingConfig: { thinkingBudget: 1024 } },
   });
-  const recorded = fixture('max-tokens-thinking-empty.response.json');
-  if (recorded !== undefined) assert.deepEqual(shape(empty.json), shape(JSON.parse(recorded)));
+  assert.deepEqual(
+    shape(empty.json),
+    shape(JSON.parse(geminiFixtureText('max-tokens-thinking-empty.response.json'))),
+  );
   assert.deepEqual(empty.json.candidates[0].content, { role: 'model' });
   assert.equal(empty.json.candidates[0].finishReason, 'MAX_TOKENS');
   assert.equal(empty.json.usageMetadata.thoughtsTokenCount, 5);
@@ -181,7 +171,7 @@ test('Gemini 3: a thoughtSignature on the last text part; a replayed call withou
   );
 });
 
-test('function call: functionCall part with a signature, STOP and the recorded finishMessage', async (t) => {
+test('function call: functionCall part with a signature, STOP and the recorded finishMessage', async () => {
   const body = {
     contents: geminiContents('What is the weather in Paris?'),
     tools: [
@@ -204,15 +194,13 @@ test('function call: functionCall part with a signature, STOP and the recorded f
     ...body,
     generationConfig: { thinkingConfig: { thinkingBudget: -1 } },
   });
-  const recorded = fixture('function-call.response.json');
+  const recorded = geminiFixtureText('function-call.response.json');
   const withoutArgs = (response: any) => {
     const copy = structuredClone(response);
     delete copy.candidates[0].content.parts[0].functionCall.args;
     return shape(copy);
   };
-  if (recorded === undefined)
-    t.diagnostic('function-call.response.json not found: structure comparison skipped');
-  else assert.deepEqual(withoutArgs(reply.json), withoutArgs(JSON.parse(recorded)));
+  assert.deepEqual(withoutArgs(reply.json), withoutArgs(JSON.parse(recorded)));
   const candidate = reply.json.candidates[0];
   assert.deepEqual(candidate.content.parts[0].functionCall, {
     name: 'get_weather',
@@ -275,8 +263,7 @@ test('keys: missing -> 403 PERMISSION_DENIED, wrong -> 400 API_KEY_INVALID exact
     { 'x-goog-api-key': 'nope' },
   );
   assert.equal(wrong.status, 400);
-  const recorded = fixture('error-400-api-key-invalid.response.json');
-  if (recorded !== undefined) assert.deepEqual(wrong.json, JSON.parse(recorded));
+  assert.deepEqual(wrong.json, JSON.parse(geminiFixtureText('error-400-api-key-invalid.response.json')));
   assert.equal(wrong.json.error.details[0].reason, 'API_KEY_INVALID');
   const bearer = await post(
     sim.get(),

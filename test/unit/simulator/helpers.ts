@@ -69,7 +69,5 @@ export function withSimulator(options: SimulatorOptions = {}): {
   };
 }
 
-export const GEMINI_FIXTURES = new URL('../../../../shared/fixtures/gemini/', import.meta.url);
-
 export const userMessage = (content: string) => [{ role: 'user', content }];
 export const geminiContents = (text: string) => [{ role: 'user', parts: [{ text }] }];
