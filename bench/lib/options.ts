@@ -66,7 +66,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     streamSeconds: quick ? 3 : 4,
     streamChunks: 8,
     streamChunkDelayMs: 5,
-    openStreamCounts: quick ? [1_000] : [1_000, 5_000],
+    openStreamCounts: quick ? [1_000] : [5_000],
     only: values.only?.split(',').map((part) => part.trim().toLowerCase()),
     upstream: values.upstream,
     profile: values.profile,

@@ -19,7 +19,12 @@ export interface TargetResult {
   readonly addedTtftP50: number[];
   readonly addedTtftP99: number[];
   readonly addedStreamTotalP50: number[];
-  readonly rssPerStream: Map<number, number>;
+  /** Bytes of RSS per open stream, by number of streams, one value per repetition. */
+  readonly rssPerStream: Map<number, number[]>;
+  /** RSS (bytes) of a freshly started process, idle for a second, before any load. */
+  readonly idleRss: number[];
+  /** RSS (bytes) after the memory phase's warm-up (1 s of saturation, 100 streams), idle again. */
+  readonly warmIdleRss: number[];
 }
 
 export function addFailures(result: TargetResult, cause: string, count: number): void {
@@ -47,5 +52,7 @@ export function emptyResult(key: string, name: string): TargetResult {
     addedTtftP99: [],
     addedStreamTotalP50: [],
     rssPerStream: new Map(),
+    idleRss: [],
+    warmIdleRss: [],
   };
 }

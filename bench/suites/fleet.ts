@@ -4,6 +4,8 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
+import { rssBytes } from '../lib/proc.ts';
+import { sleep } from '../lib/processes.ts';
 import type { TargetResult } from '../lib/results.ts';
 import type { RegisteredTarget } from '../targets/registry.ts';
 import type { RunningTarget } from '../targets/target.ts';
@@ -13,6 +15,8 @@ export interface FleetMember {
   readonly running: RunningTarget;
   readonly result: TargetResult;
 }
+
+const IDLE_SETTLE_MS = 1_000;
 
 export async function startOne(
   target: RegisteredTarget,
@@ -30,7 +34,13 @@ export async function startOne(
   }
   try {
     const workDirectory = mkdtempSync(join(temporaryRoot, `${target.key}-`));
-    return await target.definition.start({ upstreamOrigin, workDirectory, nodeFlags });
+    const running = await target.definition.start({ upstreamOrigin, workDirectory, nodeFlags });
+    if (running.pid !== undefined && nodeFlags === undefined) {
+      // Idle RSS: started (and, for Portico, its key created), then a second with nothing to do.
+      await sleep(IDLE_SETTLE_MS);
+      result.idleRss.push(rssBytes(running.pid));
+    }
+    return running;
   } catch (error) {
     result.skipped = `could not start: ${(error as Error).message.split('\n')[0] ?? ''}`;
     process.stdout.write(`  skip ${target.definition.name}: ${(error as Error).message}\n`);

@@ -23,6 +23,7 @@ const OPEN_BATCH = 250;
 const OPEN_BATCH_PAUSE_MS = 50;
 const OPEN_TIMEOUT_MS = 30_000;
 const STALL_MS = 5_000;
+const REPEATED = ['node-floor', 'portico'];
 
 /** Opens one stream; resolves `opened` at its first token and keeps reading until aborted. */
 function holdStream(client: Pool, spec: RequestSpec, signal: AbortSignal, opened: () => void): Promise<void> {
@@ -54,7 +55,7 @@ async function measureOpenStreams(
   running: RunningTarget,
   pid: number,
   count: number,
-): Promise<{ perStream: number; opened: number }> {
+): Promise<{ perStream: number; opened: number; idle: number }> {
   const spec = running.request(true, HELD_STREAM_TOKENS);
   const client = createClient(spec);
   const abort = new AbortController();
@@ -84,7 +85,7 @@ async function measureOpenStreams(
   abort.abort();
   await Promise.all(streams);
   await client.destroy();
-  return { perStream: opened > 0 ? (loaded - idle) / opened : Number.NaN, opened };
+  return { perStream: opened > 0 ? (loaded - idle) / opened : Number.NaN, opened, idle };
 }
 
 export async function runMemory(
@@ -100,26 +101,32 @@ export async function runMemory(
   for (const target of targets) {
     const result = results.get(target.key);
     if (result === undefined || target.definition.isDirect) continue;
-    for (const count of options.openStreamCounts) {
-      const running = await startOne(target, result, upstreamOrigin, temporaryRoot);
-      if (running?.pid === undefined) continue;
-      try {
-        // Warm up the request and stream paths so the JIT and pools are in their steady state first.
-        await saturateMember({ target, running, result }, 1, options, temporaryRoot);
-        await measureOpenStreams(running, running.pid, 100);
-        await sleep(1_000);
-        const measured = await measureOpenStreams(running, running.pid, count);
-        result.rssPerStream.set(count, measured.perStream);
-        if (measured.opened < count) {
-          result.notes.push(
-            `only ${measured.opened} of ${count} streams were open at once (the rest waited)`,
+    // The floor and Portico are measured every repetition (the targets take their medians); the other
+    // baselines once, for reference.
+    const repetitions = REPEATED.some((key) => target.key.startsWith(key)) ? options.repetitions : 1;
+    for (let repetition = 0; repetition < repetitions; repetition += 1) {
+      for (const count of options.openStreamCounts) {
+        const running = await startOne(target, result, upstreamOrigin, temporaryRoot);
+        if (running?.pid === undefined) continue;
+        try {
+          // Warm up the request and stream paths so the JIT and pools are in their steady state first.
+          await saturateMember({ target, running, result }, 1, options, temporaryRoot);
+          await measureOpenStreams(running, running.pid, 100);
+          await sleep(1_000);
+          const measured = await measureOpenStreams(running, running.pid, count);
+          result.rssPerStream.set(count, [...(result.rssPerStream.get(count) ?? []), measured.perStream]);
+          result.warmIdleRss.push(measured.idle);
+          if (measured.opened < count) {
+            result.notes.push(
+              `only ${measured.opened} of ${count} streams were open at once (the rest waited)`,
+            );
+          }
+          process.stdout.write(
+            `  ${target.definition.name}: ${count} streams (${measured.opened} open): ${(measured.perStream / 1024).toFixed(1)} KB/stream, idle RSS after warm-up ${(measured.idle / 2 ** 20).toFixed(1)} MB\n`,
           );
+        } finally {
+          await running.stop();
         }
-        process.stdout.write(
-          `  ${target.definition.name}: ${count} streams (${measured.opened} open): ${(measured.perStream / 1024).toFixed(1)} KB/stream\n`,
-        );
-      } finally {
-        await running.stop();
       }
     }
   }

@@ -1,22 +1,17 @@
 /**
  * Portico in realistic mode: a real key with rate limits on (high rpm/tpm), a durable SQLite ledger in
  * the run's temporary directory, usage logging on; once over an OpenAI-compatible upstream and once
- * through Gemini translation.
+ * through Gemini translation. It runs from the compiled build (dist/server), as `npm start` runs it.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chatBody } from '../lib/request-spec.ts';
 import { GATEWAY_CORE, freePort, startPinned, waitForHttp } from '../lib/processes.ts';
-import { REPOSITORY_ROOT, TSX_IMPORT } from './paths.ts';
+import { PORTICO_ENTRY, PORTICO_NODE_FLAGS, REPOSITORY_ROOT } from './paths.ts';
 import type { RunningTarget, StartContext, TargetDefinition, UpstreamFormat } from './target.ts';
 
-const REQUIRED_FILES = [
-  'src/main.ts',
-  'src/store/index.ts',
-  'src/limits/index.ts',
-  'src/providers/registry.ts',
-];
+const REQUIRED_FILES = [PORTICO_ENTRY];
 
 function porticoConfig(upstreamOrigin: string): string {
   const pricing = { input: 1, output: 2 };
@@ -71,7 +66,7 @@ function porticoTarget(format: UpstreamFormat): TargetDefinition {
     isDirect: false,
     unavailable() {
       const missing = REQUIRED_FILES.filter((file) => !existsSync(join(REPOSITORY_ROOT, file)));
-      return missing.length === 0 ? undefined : `Portico is not runnable yet (missing ${missing.join(', ')})`;
+      return missing.length === 0 ? undefined : `Portico is not built (missing ${missing.join(', ')})`;
     },
     async start(context: StartContext): Promise<RunningTarget> {
       const port = await freePort();
@@ -81,7 +76,7 @@ function porticoTarget(format: UpstreamFormat): TargetDefinition {
       const started = startPinned({
         name: `portico-${format}`,
         command: process.execPath,
-        args: [...(context.nodeFlags ?? []), ...TSX_IMPORT, 'src/main.ts', 'start'],
+        args: [...(context.nodeFlags ?? []), ...PORTICO_NODE_FLAGS, PORTICO_ENTRY, 'start'],
         core: GATEWAY_CORE,
         cwd: REPOSITORY_ROOT,
         env: {

@@ -1,10 +1,10 @@
-/** The baselines: a plain nginx reverse proxy, the minimal Node proxy, and the Portkey gateway. */
+/** The baselines: a plain nginx reverse proxy, the Node floor proxy, and the Portkey gateway. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chatBody } from '../lib/request-spec.ts';
 import { GATEWAY_CORE, findExecutable, freePort, startPinned, waitForHttp } from '../lib/processes.ts';
 import { writeReverseProxyConfig } from '../upstreams/nginx-config.ts';
-import { BENCH_ROOT, REPOSITORY_ROOT, TSX_IMPORT } from './paths.ts';
+import { BENCH_ROOT, REPOSITORY_ROOT } from './paths.ts';
 import type { RunningTarget, StartContext, TargetDefinition } from './target.ts';
 
 function openAiRequester(origin: string, headers: Readonly<Record<string, string>>) {
@@ -45,19 +45,19 @@ export const nginxProxy: TargetDefinition = {
   },
 };
 
-export const nodeProxy: TargetDefinition = {
-  name: 'minimal Node proxy',
+/** The floor every Portico ratio is quoted against: plain JavaScript, no TypeScript loader in it. */
+export const nodeFloor: TargetDefinition = {
+  name: 'Node floor proxy',
   format: 'openai',
   isDirect: false,
   unavailable: () => undefined,
   async start(context: StartContext): Promise<RunningTarget> {
     const port = await freePort();
     const started = startPinned({
-      name: 'node proxy',
+      name: 'node floor',
       command: process.execPath,
       args: [
-        ...TSX_IMPORT,
-        join(BENCH_ROOT, 'baselines/node-proxy.ts'),
+        join(BENCH_ROOT, 'baselines/node-floor.js'),
         '--port',
         String(port),
         '--upstream',

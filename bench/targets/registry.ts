@@ -1,7 +1,7 @@
 /** Every system the bench measures, in table order, with a short key for `--only`. */
 import { directGemini, directOpenAi } from './direct.ts';
 import { porticoGemini, porticoOpenAi } from './portico.ts';
-import { nginxProxy, nodeProxy, portkey } from './proxies.ts';
+import { nginxProxy, nodeFloor, portkey } from './proxies.ts';
 import type { TargetDefinition } from './target.ts';
 
 export interface RegisteredTarget {
@@ -13,7 +13,7 @@ export const TARGETS: readonly RegisteredTarget[] = [
   { key: 'direct-openai', definition: directOpenAi },
   { key: 'direct-gemini', definition: directGemini },
   { key: 'nginx-proxy', definition: nginxProxy },
-  { key: 'node-proxy', definition: nodeProxy },
+  { key: 'node-floor', definition: nodeFloor },
   { key: 'portkey', definition: portkey },
   { key: 'portico-openai', definition: porticoOpenAi },
   { key: 'portico-gemini', definition: porticoGemini },
