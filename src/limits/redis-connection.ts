@@ -2,8 +2,13 @@
  * The limiter's Redis connection: options that keep every call short when Redis is slow or gone, and a
  * script runner (EVALSHA, falling back to EVAL once when Redis has not cached the script yet).
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Script } from './redis-scripts.ts';
+
+// ioredis (about 11 MB of resident memory once loaded) is required only when a Redis URL is configured,
+// so a single-process gateway, which limits in memory, never loads it.
+const requireModule = createRequire(import.meta.url);
 
 /** The most any one Redis command may take before the limiter gives up on it (RELIABILITY.md F10). */
 export const MAX_COMMAND_TIMEOUT_MS = 250;
@@ -33,7 +38,8 @@ export function redisClientOptions(commandTimeoutMs: number): RedisOptions {
 }
 
 export function connectRedis(url: string, commandTimeoutMs: number): Redis {
-  return new Redis(url, redisClientOptions(commandTimeoutMs));
+  const { Redis: RedisClient } = requireModule('ioredis') as typeof import('ioredis');
+  return new RedisClient(url, redisClientOptions(commandTimeoutMs));
 }
 
 function isNoScript(error: unknown): boolean {

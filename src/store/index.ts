@@ -1,5 +1,4 @@
 /** `createStore(databaseUrl)`: the store for a URL's scheme. */
-import { createPostgresStore } from './postgres/index.ts';
 import { createSqliteStore } from './sqlite/index.ts';
 import type { Store } from './types.ts';
 
@@ -9,7 +8,11 @@ export function isPostgresUrl(databaseUrl: string): boolean {
 
 /** `postgres://` / `postgresql://` -> PostgreSQL; `sqlite:...`, `sqlite::memory:` or a plain path -> SQLite. */
 export async function createStore(databaseUrl: string): Promise<Store> {
-  if (isPostgresUrl(databaseUrl)) return createPostgresStore(databaseUrl);
+  if (isPostgresUrl(databaseUrl)) {
+    // Loaded only when configured: pg and the PostgreSQL store stay out of a SQLite process's memory.
+    const { createPostgresStore } = await import('./postgres/index.ts');
+    return createPostgresStore(databaseUrl);
+  }
   return createSqliteStore(databaseUrl);
 }
 
