@@ -16,7 +16,7 @@
  */
 import type { Pricing } from '../config/catalogue.ts';
 import type { ChatCompletionRequest } from '../openai/request.ts';
-import { PRICE_SCALE, costMicros, scalePricing } from './prices.ts';
+import { PRICE_SCALE, costMicros, holdPricing, scalePricing } from './prices.ts';
 
 /** Fixed overhead for the request as a whole (start/end markup, system preamble). */
 export const REQUEST_OVERHEAD_TOKENS = 16;
@@ -112,6 +112,8 @@ function positiveInteger(value: number, fallback: number): number {
 }
 
 export function planHold(input: HoldPlanInput): HoldPlan {
+  // Image or speech output may be dearer than text: the hold assumes the dearest output price.
+  const pricing = holdPricing(input.pricing);
   let prompt = Number.isFinite(input.promptUpperBound) ? Math.max(0, Math.ceil(input.promptUpperBound)) : 0;
   if (input.contextWindow !== undefined && input.contextWindow > 0)
     prompt = Math.min(prompt, input.contextWindow);
@@ -119,7 +121,7 @@ export function planHold(input: HoldPlanInput): HoldPlan {
   const balance = Math.max(0, Math.floor(input.balanceMicros));
   const choices = positiveInteger(input.choices ?? 1, 1);
   const holdFor = (outputTokens: number) =>
-    costMicros({ prompt, cachedPrompt: 0, completion: outputTokens * choices, reasoning: 0 }, input.pricing);
+    costMicros({ prompt, cachedPrompt: 0, completion: outputTokens * choices, reasoning: 0 }, pricing);
 
   if (input.requestedMaxTokens !== undefined) {
     const maxOutputTokens = Math.min(positiveInteger(input.requestedMaxTokens, 1), modelMax);
@@ -131,7 +133,7 @@ export function planHold(input: HoldPlanInput): HoldPlan {
 
   // The largest allowance k <= modelMax with ceil((prompt*in + n*k*out) / SCALE) <= balance, i.e.
   // prompt*in + n*k*out <= balance*SCALE (balance is an integer), solved exactly in BigInt.
-  const prices = scalePricing(input.pricing);
+  const prices = scalePricing(pricing);
   const budget = BigInt(balance) * BigInt(PRICE_SCALE) - BigInt(prompt) * prices.input;
   let maxOutputTokens = modelMax;
   if (prices.output > 0n) {

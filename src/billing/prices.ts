@@ -11,13 +11,22 @@ import type { TokenCounts } from '../openai/response.ts';
 export const PRICE_SCALE = 10_000;
 const PRICE_SCALE_BIG = BigInt(PRICE_SCALE);
 
-/** The token counts billing needs; `TokenCounts` and the store's `UsageTokens` both fit. */
-export type BillableCounts = Pick<TokenCounts, 'prompt' | 'cachedPrompt' | 'completion' | 'reasoning'>;
+/**
+ * The token counts billing needs; `TokenCounts` and the store's `UsageTokens` both fit. Generated image
+ * and audio tokens are part of `completion` and billed at their own prices when the model has them;
+ * grounded requests (Google Search / Maps) are billed per request.
+ */
+export type BillableCounts = Pick<TokenCounts, 'prompt' | 'cachedPrompt' | 'completion' | 'reasoning'> &
+  Partial<Pick<TokenCounts, 'completionImage' | 'completionAudio' | 'groundedRequests'>>;
 
 export interface ScaledPricing {
   input: bigint;
   cachedInput: bigint;
   output: bigint;
+  outputImage: bigint;
+  outputAudio: bigint;
+  /** Per 1,000 grounded requests. */
+  grounding: bigint;
 }
 
 function scalePrice(name: string, usdPerMillion: number): bigint {
@@ -39,7 +48,16 @@ export function scalePricing(pricing: Pricing): ScaledPricing {
     input: scalePrice('input', pricing.input),
     cachedInput: scalePrice('cached_input', pricing.cached_input),
     output: scalePrice('output', pricing.output),
+    outputImage: scalePrice('output_image', pricing.output_image ?? pricing.output),
+    outputAudio: scalePrice('output_audio', pricing.output_audio ?? pricing.output),
+    grounding: scalePrice('grounding_per_1k', pricing.grounding_per_1k ?? 0),
   };
+}
+
+/** The pricing a hold must assume: every output token at the dearest output price the model has. */
+export function holdPricing(pricing: Pricing): Pricing {
+  const output = Math.max(pricing.output, pricing.output_image ?? 0, pricing.output_audio ?? 0);
+  return output === pricing.output ? pricing : { ...pricing, output };
 }
 
 /** Throws a RangeError for a price the ledger cannot represent exactly (config validation uses it). */
@@ -54,7 +72,9 @@ function tokens(value: number): bigint {
 /**
  * Micro-USD for the counts: uncached prompt at the input price, cached prompt at the cached price,
  * completion at the output price. `completion` already includes reasoning tokens; a provider reporting
- * more reasoning than completion is billed for the reasoning (the larger), never less.
+ * more reasoning than completion is billed for the reasoning (the larger), never less. The image and
+ * audio tokens inside the completion are billed at `output_image` / `output_audio` instead, and each
+ * grounded request at `grounding_per_1k` / 1,000.
  */
 export function costMicros(counts: BillableCounts, pricing: Pricing): number {
   const prices = scalePricing(pricing);
@@ -64,7 +84,19 @@ export function costMicros(counts: BillableCounts, pricing: Pricing): number {
   const completion = tokens(counts.completion);
   const reasoning = tokens(counts.reasoning);
   const output = completion > reasoning ? completion : reasoning;
-  const scaled = (prompt - cached) * prices.input + cached * prices.cachedInput + output * prices.output;
+  const image = tokens(counts.completionImage ?? 0);
+  const audioRaw = tokens(counts.completionAudio ?? 0);
+  const imageBilled = image < output ? image : output;
+  const audio = audioRaw < output - imageBilled ? audioRaw : output - imageBilled;
+  const grounded = tokens(counts.groundedRequests ?? 0);
+  const scaled =
+    (prompt - cached) * prices.input +
+    cached * prices.cachedInput +
+    (output - imageBilled - audio) * prices.output +
+    imageBilled * prices.outputImage +
+    audio * prices.outputAudio +
+    // Per 1,000 requests: USD/1k × 1,000,000 micro-USD/USD / 1,000 = 1,000 × the price, in micro-USD.
+    grounded * prices.grounding * 1000n;
   return Number((scaled + PRICE_SCALE_BIG - 1n) / PRICE_SCALE_BIG);
 }
 
@@ -73,7 +105,14 @@ export function costMicros(counts: BillableCounts, pricing: Pricing): number {
  * (`in1.5-cin0.15-out9`), so any row's cost can be recomputed from the row alone.
  */
 export function priceVersion(pricing: Pricing): string {
-  return `in${pricing.input}-cin${pricing.cached_input}-out${pricing.output}`;
+  let version = `in${pricing.input}-cin${pricing.cached_input}-out${pricing.output}`;
+  // The extra prices appear only where they change a cost, so existing versions stay as they were.
+  if (pricing.output_image !== undefined && pricing.output_image !== pricing.output)
+    version += `-img${pricing.output_image}`;
+  if (pricing.output_audio !== undefined && pricing.output_audio !== pricing.output)
+    version += `-aud${pricing.output_audio}`;
+  if (pricing.grounding_per_1k) version += `-gnd${pricing.grounding_per_1k}`;
+  return version;
 }
 
 export function microsToUsd(micros: number): number {

@@ -68,7 +68,8 @@ export interface Choice extends ChoiceExtensions {
   index: number;
   message: AssistantResponseMessage;
   finish_reason: FinishReason | null;
-  logprobs?: ChoiceLogprobs | null;
+  /** `ChoiceLogprobs` from Gemini; passed through as the upstream sent it from OpenAI-compatible ones. */
+  logprobs?: unknown;
 }
 
 export interface Usage {
@@ -130,7 +131,8 @@ export interface ChunkChoice extends ChoiceExtensions {
   index: number;
   delta: ChunkDelta;
   finish_reason: FinishReason | null;
-  logprobs?: ChoiceLogprobs | null;
+  /** `ChoiceLogprobs` from Gemini; passed through as the upstream sent it from OpenAI-compatible ones. */
+  logprobs?: unknown;
 }
 
 export interface ChatCompletionChunk {

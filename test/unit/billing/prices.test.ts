@@ -93,9 +93,34 @@ describe('costMicros', () => {
 describe('priceVersion', () => {
   it('is stable for equal prices and differs when any price changes', () => {
     const base = pricing('gemini-3.5-flash');
-    assert.equal(priceVersion(base), 'in1.5-cin0.15-out9');
+    // Grounding is priced per 1,000 grounded requests, so it is part of the version.
+    assert.equal(priceVersion(base), 'in1.5-cin0.15-out9-gnd14');
+    assert.equal(priceVersion({ input: 1, cached_input: 0.5, output: 2 }), 'in1-cin0.5-out2');
     assert.equal(priceVersion({ ...base }), priceVersion(base));
     assert.notEqual(priceVersion({ ...base, output: 9.5 }), priceVersion(base));
     assert.notEqual(priceVersion({ ...base, cached_input: 0.2 }), priceVersion(base));
+  });
+});
+
+describe('image, audio and grounding prices', () => {
+  const image = { input: 0.3, cached_input: 0.03, output: 2.5, output_image: 30 };
+  it('bills image tokens inside the completion at output_image, the rest at output', () => {
+    // 1290 image tokens + 10 text tokens: 1290 × 30 + 10 × 2.5 = 38,725 micro-USD; prompt 100 × 0.3 = 30.
+    const counts = { prompt: 100, cachedPrompt: 0, completion: 1300, reasoning: 0, completionImage: 1290 };
+    assert.equal(costMicros(counts, image), 30 + 38_700 + 25);
+    assert.equal(priceVersion(image), 'in0.3-cin0.03-out2.5-img30');
+  });
+
+  it('bills audio tokens at output_audio and never more special tokens than the completion', () => {
+    const speech = { input: 0.5, cached_input: 0.5, output: 10, output_audio: 20 };
+    const counts = { prompt: 0, cachedPrompt: 0, completion: 100, reasoning: 0, completionAudio: 500 };
+    assert.equal(costMicros(counts, speech), 100 * 20);
+  });
+
+  it('bills each grounded request at grounding_per_1k / 1,000', () => {
+    const grounded = { input: 1, cached_input: 1, output: 1, grounding_per_1k: 35 };
+    const counts = { prompt: 0, cachedPrompt: 0, completion: 0, reasoning: 0, groundedRequests: 1 };
+    assert.equal(costMicros(counts, grounded), 35_000); // $0.035
+    assert.equal(costMicros({ ...counts, groundedRequests: 0 }, grounded), 0);
   });
 });
