@@ -10,12 +10,13 @@ export function useApi<T>(path: string | null): {
 } {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<string>();
-  const [loading, setLoading] = useState(false);
   const [tick, setTick] = useState(0);
+  // The request last answered (path and reload count): loading is derived, not set inside the effect.
+  const [settled, setSettled] = useState<string>();
+  const request = path === null ? null : `${tick} ${path}`;
   useEffect(() => {
     if (path === null) return;
     let live = true;
-    setLoading(true);
     api
       .get<T>(path)
       .then((value) => {
@@ -24,11 +25,11 @@ export function useApi<T>(path: string | null): {
         setError(undefined);
       })
       .catch((caught: Error) => live && setError(caught.message))
-      .finally(() => live && setLoading(false));
+      .finally(() => live && setSettled(`${tick} ${path}`));
     return () => {
       live = false;
     };
   }, [path, tick]);
   const reload = useCallback(() => setTick((value) => value + 1), []);
-  return { data, error, loading, reload };
+  return { data, error, loading: request !== null && settled !== request, reload };
 }

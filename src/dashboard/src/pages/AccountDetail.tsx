@@ -7,6 +7,7 @@ import { dateTime, range, usd, viewerTimeZone } from '../format.ts';
 import { useApi } from '../hooks.ts';
 import { Link } from '../router.tsx';
 import type { AccountRow } from './Accounts.tsx';
+import { keyStatus } from './Keys.tsx';
 
 interface Credit {
   id: string;
@@ -168,13 +169,7 @@ export function AccountDetail(props: { id: string }) {
               <code>{key.prefix}…</code>
             </td>
             <td>{key.name ?? ''}</td>
-            <td>
-              {key.revoked_at
-                ? 'revoked'
-                : key.expires_at && Date.parse(key.expires_at) <= Date.now()
-                  ? 'disabled/expired'
-                  : 'active'}
-            </td>
+            <td>{keyStatus(key)}</td>
           </tr>
         ))}
       </Table>

@@ -30,7 +30,8 @@ interface Activity {
   spend_usd: number;
 }
 
-function status(key: KeyRow): string {
+/** A key's state as of now (read at render, so an expiry shows as soon as the page draws again). */
+export function keyStatus(key: Pick<KeyRow, 'revoked_at' | 'expires_at'>): string {
   if (key.revoked_at) return 'deleted';
   if (key.expires_at && Date.parse(key.expires_at) <= Date.now()) return 'disabled / expired';
   return 'active';
@@ -110,7 +111,7 @@ export function Keys(props: { role: 'admin' | 'account' }) {
         {rows.map((key) => {
           const used = activityOf.get(key.id);
           const live = !key.revoked_at;
-          const disabled = status(key) !== 'active';
+          const disabled = keyStatus(key) !== 'active';
           return (
             <tr key={key.id} data-key-id={key.id}>
               <td>
@@ -123,7 +124,7 @@ export function Keys(props: { role: 'admin' | 'account' }) {
                 RPM {key.rpm ?? '∞'} · TPM {key.tpm ?? '∞'}
               </td>
               <td>{dateTime(key.expires_at)}</td>
-              <td>{status(key)}</td>
+              <td>{keyStatus(key)}</td>
               <td>{dateTime(used?.last_used_at ?? key.last_used_at)}</td>
               <td>{usd(used?.spend_usd ?? key.spend_usd ?? 0)}</td>
               <td className="actions">
