@@ -3,6 +3,7 @@
  * thinking asked for, whether a function call is due, cached content, and Gemini 3's signature check.
  */
 import type { GenerationRequest, PromptTokens, ToolDeclaration } from './generation-plan.ts';
+import { IMAGE_OUTPUT_TOKENS, readFeatures, type GeminiFeatures } from './gemini-features.ts';
 import { isRecord, MEDIA_PART_TOKENS, positiveInteger, reasoningForLevel, RequestError } from './protocol.ts';
 import type { RequestSettings } from './request-settings.ts';
 import { countTokens, hashText } from './text-generator.ts';
@@ -17,6 +18,7 @@ export interface GeminiRequest {
   readonly includeThoughts: boolean;
   /** Gemini 3 models put a thought signature on the last text part of plain answers, too. */
   readonly signsText: boolean;
+  readonly features: GeminiFeatures;
 }
 
 function countMedia(mimeType: unknown, prompt: PromptTokens): void {
@@ -164,6 +166,7 @@ export function readGeminiRequest(
     (settings.toolCall || lastUserText.toLowerCase().includes('weather'));
   const { reasoning, includeThoughts } = thinking(config.thinkingConfig ?? config.thinking_config);
   const cachedContent = typeof body.cachedContent === 'string' || typeof body.cached_content === 'string';
+  const features = readFeatures(config, tools, model, lastUserText);
   return {
     generation: {
       model,
@@ -176,8 +179,10 @@ export function readGeminiRequest(
       toolCall: chooseDeclaration(tools, body.toolConfig ?? body.tool_config, wantsCall),
       cachedTokens: settings.cachedTokens ?? (cachedContent ? DEFAULT_CACHED_CONTENT_TOKENS : 0),
       cachedContentAddsToPrompt: cachedContent,
+      mediaTokens: features.image ? IMAGE_OUTPUT_TOKENS : 0,
     },
     includeThoughts,
     signsText,
+    features,
   };
 }

@@ -8,6 +8,7 @@
  * Reasoning is spent first, so a small cap can leave an empty answer cut off by length, as the real
  * models do.
  */
+import { schemaInstance } from './schema-instance.ts';
 import { countTokens } from './text-generator.ts';
 
 export interface PromptTokens {
@@ -39,6 +40,8 @@ export interface GenerationRequest {
   /** Tokens served from a cache: a prefix of the prompt, or (Gemini `cachedContent`) added to it. */
   readonly cachedTokens: number;
   readonly cachedContentAddsToPrompt: boolean;
+  /** Output tokens of generated media (a Gemini image) on top of the text, per choice. */
+  readonly mediaTokens?: number;
 }
 
 export interface PlannedToolCall {
@@ -73,36 +76,13 @@ export interface GenerationPlan {
 
 export const DEFAULT_ANSWER_TOKENS = 30;
 
-/** Deterministic arguments: each required property gets a placeholder of its declared type. */
+/** Deterministic arguments that validate against the tool's parameter schema (schema-instance.ts). */
 export function placeholderArguments(schema: unknown): Record<string, unknown> {
-  const args: Record<string, unknown> = {};
-  if (typeof schema !== 'object' || schema === null) return args;
-  const { properties, required } = schema as { properties?: unknown; required?: unknown };
-  if (!Array.isArray(required) || typeof properties !== 'object' || properties === null) return args;
-  for (const name of required) {
-    if (typeof name !== 'string') continue;
-    const property = (properties as Record<string, unknown>)[name];
-    const type =
-      typeof property === 'object' && property !== null ? (property as { type?: unknown }).type : undefined;
-    switch (typeof type === 'string' ? type.toLowerCase() : '') {
-      case 'number':
-      case 'integer':
-        args[name] = 1;
-        break;
-      case 'boolean':
-        args[name] = true;
-        break;
-      case 'array':
-        args[name] = [];
-        break;
-      case 'object':
-        args[name] = {};
-        break;
-      default:
-        args[name] = 'sample';
-    }
-  }
-  return args;
+  if (typeof schema !== 'object' || schema === null) return {};
+  const value = schemaInstance(schema);
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
 export function promptTotal(prompt: PromptTokens): number {
@@ -139,7 +119,7 @@ export function planGeneration(request: GenerationRequest, context: PlanContext)
       }
     }
     const text = toolCall ? 0 : Math.min(context.answerTokens, room);
-    const outputTokens = reasoning + (toolCall ? toolCall.tokens : text);
+    const outputTokens = reasoning + (toolCall ? toolCall.tokens : text + (request.mediaTokens ?? 0));
     choices.push({
       index,
       seed: request.seed + index * 17,

@@ -11,6 +11,7 @@ import { isRecord, type StreamScript, type UsageMode } from './protocol.ts';
 import type { RequestSettings } from './request-settings.ts';
 import type { ApiRoute } from './routes.ts';
 import type { SimulatorAttempt } from './types.ts';
+import { countTokens } from './text-generator.ts';
 
 /** What a generating request will send: its plan, and how to write it as JSON or as a stream. */
 export interface Prepared {
@@ -49,8 +50,10 @@ export function prepare(
   }
   const gemini = readGeminiRequest(body, target.model, target.stream, settings);
   attempt.maxOutputTokens = gemini.generation.maxOutputTokens;
+  const json = gemini.features.json;
   const plan = planGeneration(gemini.generation, {
-    answerTokens: answerTokens(settings, target.stream),
+    // A JSON answer is exactly as long as the JSON that fits the schema.
+    answerTokens: json !== null ? countTokens(json) : answerTokens(settings, target.stream),
     nextToolCallId,
   });
   return {

@@ -60,7 +60,7 @@ export function convertUsage(usage: GeminiUsageMetadata | undefined): TokenCount
   const completionImage = outputSplit?.image ?? 0;
   const completionAudio = outputSplit?.audio ?? 0;
 
-  return {
+  const counts: TokenCounts = {
     prompt,
     cachedPrompt: usage?.cachedContentTokenCount ?? 0,
     promptText: promptSplit.text,
@@ -72,4 +72,7 @@ export function convertUsage(usage: GeminiUsageMetadata | undefined): TokenCount
     reasoning: thoughts,
     total: reportedTotal > 0 ? reportedTotal : prompt + completion + toolUse,
   };
+  // Generated images are billed at their own price (only image models report them).
+  if (completionImage > 0) counts.completionImage = completionImage;
+  return counts;
 }
