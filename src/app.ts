@@ -5,7 +5,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { PorticoError } from './errors.ts';
 import { timeOrderedId } from './ids.ts';
 import { sendError, toPorticoError } from './http/error-response.ts';
-import { parseJsonBody } from './http/json-body.ts';
+import { registerJsonBodyParser } from './http/body-parser.ts';
+import { registerClientGate } from './http/client-gate.ts';
+import { proxyTrust } from './http/trust-proxy.ts';
 import { registerAdminRoutes } from './http/routes/admin.ts';
 import { registerChatRoutes } from './doors/openai-chat/route.ts';
 import { registerHealthRoutes } from './http/routes/health.ts';
@@ -18,6 +20,7 @@ import { registerOverloadGuard } from './http/overload.ts';
 export const PACKAGE_VERSION = '0.1.0';
 
 export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const trust = proxyTrust(services.config.hardening.trustProxy);
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
     // One log line per request is the usage ledger's job, not the HTTP server's.
@@ -31,24 +34,13 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     requestTimeout: 120_000,
     keepAliveTimeout: 65_000,
     routerOptions: { maxParamLength: 512 },
+    // X-Forwarded-For is believed only from the operator's proxies (server.trust_proxy).
+    trustProxy: (address: string) => trust.isTrusted(address),
   });
+  // Slowloris on the headers (RELIABILITY L4): the whole header block within 15 s.
+  app.server.headersTimeout = 15_000;
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    ['application/json', 'application/*+json'],
-    { parseAs: 'buffer' },
-    (_request, body, done) => {
-      try {
-        done(null, parseJsonBody(body as Buffer));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    },
-  );
-  // Any other content type on a route with a body is refused with the seed's error format.
-  app.addContentTypeParser('*', (_request, _payload, done) =>
-    done(new PorticoError('unsupported_media_type'), undefined),
-  );
+  registerJsonBodyParser(app, services);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -68,6 +60,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     ),
   );
 
+  registerClientGate(app, services, trust);
   registerOverloadGuard(app, services);
   registerDashboard(app, services);
   registerHealthRoutes(app, services);

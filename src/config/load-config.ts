@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { BUILTIN_CATALOGUE, type Pricing } from './catalogue.ts';
 import { ConfigError, substituteEnv } from './env-refs.ts';
 import { ConfigFile } from './schema.ts';
+import { resolveHardening, type HardeningConfig } from './hardening.ts';
 import type { ModelTraits } from '../providers/provider.ts';
 import type { Timeouts } from '../providers/shared/upstream-client.ts';
 
@@ -50,6 +51,8 @@ export interface ResolvedConfig {
   readonly port: number;
   readonly maxBodyBytes: number;
   readonly maxConcurrency: number;
+  /** Limits against hostile clients: body deadline, unauthenticated connections, media, proxies. */
+  readonly hardening: HardeningConfig;
   /** How long one SSE write may wait for a client that stopped reading (RELIABILITY L6). */
   readonly sseWriteTimeoutMs: number;
   readonly logLevel: string;
@@ -136,6 +139,7 @@ function resolve(file: ConfigFile, env: NodeJS.ProcessEnv, configPath: string | 
     port: positiveInt('PORTICO_PORT', env.PORTICO_PORT, file.server?.port ?? 8787),
     maxBodyBytes: Math.floor((file.server?.max_body_mb ?? 16) * 1024 * 1024),
     maxConcurrency: file.server?.max_concurrency ?? 4096,
+    hardening: resolveHardening(file.server),
     sseWriteTimeoutMs: file.server?.sse_write_timeout_ms ?? 30_000,
     logLevel: env.PORTICO_LOG_LEVEL || file.server?.log_level || 'info',
     databaseUrl: env.PORTICO_DATABASE_URL || file.database?.url || 'sqlite:./data/portico.db',

@@ -1,5 +1,6 @@
 /** The `portico.yaml` schema (DESIGN.md §5). Unknown keys are errors, so a typo fails fast. */
 import { Type, type Static } from '@sinclair/typebox';
+import { HardeningServerFields } from './hardening.ts';
 
 const Timeouts = Type.Object(
   {
@@ -120,6 +121,7 @@ export const ConfigFile = Type.Object(
           max_body_mb: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1024 })),
           max_concurrency: Type.Optional(Type.Integer({ minimum: 1 })),
           log_level: Type.Optional(Type.String()),
+          ...HardeningServerFields,
           /** How long one SSE write may wait for a client that stopped reading before it is cut off. */
           sse_write_timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
         },

@@ -2,8 +2,11 @@
  * The one JSON body parser. Bodies are read as bytes (Fastify enforces the size limit first), checked as
  * UTF-8 (invalid bytes are a 400, never silently replaced), parsed once, and checked for lone surrogate
  * escapes and excessive nesting, which upstreams reject or which could blow a recursive walker's stack.
+ * Bodies past `INCREMENTAL_FROM_BYTES` are parsed in slices that yield to the event loop
+ * (`json-incremental.ts`), so one large body never freezes the other clients.
  */
 import { PorticoError } from '../errors.ts';
+import { parseJsonIncrementally } from './json-incremental.ts';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const LONE_SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
@@ -64,5 +67,32 @@ export function parseJsonBody(buffer: Buffer): unknown {
       message: 'The request body contains a lone UTF-16 surrogate',
     });
   }
+  return value;
+}
+
+/** Below this size one synchronous parse is cheaper than slicing and stays well under a millisecond. */
+export const INCREMENTAL_FROM_BYTES = 256 * 1024;
+
+function checkSurrogates(text: string, value: unknown): void {
+  if (LONE_SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(value)) {
+    throw new PorticoError('invalid_request', {
+      message: 'The request body contains a lone UTF-16 surrogate',
+    });
+  }
+}
+
+/** The same result and errors as `parseJsonBody`, without holding the event loop for a large body. */
+export async function parseJsonBodyAsync(
+  buffer: Buffer,
+  onElement?: (path: string, index: number, value: unknown) => void,
+): Promise<unknown> {
+  if (buffer.length < INCREMENTAL_FROM_BYTES) return parseJsonBody(buffer);
+  const value = await parseJsonIncrementally(buffer, {
+    sliceBytes: 32 * 1024,
+    yieldEveryBytes: 128 * 1024,
+    maxDepth: MAX_JSON_DEPTH,
+    checkSlice: checkSurrogates,
+    onElement,
+  });
   return value;
 }

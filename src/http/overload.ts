@@ -3,12 +3,14 @@
  * lags, new API requests are refused at once with 503 + `Retry-After` in the seed's error format, so the
  * requests already admitted keep their latency instead of everyone slowing down. While the process
  * drains for shutdown, new requests are refused the same way and their connection is closed.
- * Health, readiness and metrics are never shed: an operator must see an overloaded gateway.
+ * Health, readiness and metrics are never shed: an operator must see an overloaded gateway. Only
+ * authenticated requests with their whole body count against the bound (issue 17).
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { PorticoError } from '../errors.ts';
 import type { Services } from '../services.ts';
+import { isClientApiPath } from './client-key.ts';
 import { sendError } from './error-response.ts';
 
 export interface OverloadOptions {
@@ -45,6 +47,10 @@ export class OverloadGuard {
     }
     this.#timer = setInterval(() => this.sample(), options.sampleEveryMs);
     this.#timer.unref();
+  }
+
+  get isDraining(): boolean {
+    return this.#options.isDraining?.() ?? false;
   }
 
   get inFlight(): number {
@@ -96,8 +102,20 @@ export function registerOverloadGuard(app: FastifyInstance, services: Services):
     sampleEveryMs: 250,
     isDraining: () => services.routing.drain.draining,
   });
+  // A draining process turns new requests away before reading them.
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/v1/')) return;
+    if (!isClientApiPath(request.url) || !guard.isDraining) return;
+    reply.header('connection', 'close');
+    await sendError(
+      reply,
+      new PorticoError('service_unavailable', { message: SHED_MESSAGES.draining, retryAfterSeconds: 1 }),
+    );
+    return reply;
+  });
+  // The bound counts only requests that authenticated (client-gate.ts, in onRequest) and whose body
+  // arrived and parsed: a slow or unauthenticated client never holds one of its slots (issue 17, High 2).
+  app.addHook('preHandler', async (request, reply) => {
+    if (!isClientApiPath(request.url)) return;
     const reason = guard.enter();
     if (reason) {
       if (reason === 'draining') reply.header('connection', 'close');

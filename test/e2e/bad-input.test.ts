@@ -154,7 +154,7 @@ test('unknown fields are never forwarded upstream', async () => {
 });
 
 test('an unknown route is a 404 in the seed format', async () => {
-  const response = await fetch(`${gateway.url}/v1/nope`);
+  const response = await fetch(`${gateway.url}/v1/nope`, { headers: { authorization: `Bearer ${key}` } });
   assert.equal(response.status, 404);
   const body = (await response.json()) as any;
   assert.equal(body.error.type, 'not_found_error');
