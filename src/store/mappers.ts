@@ -85,6 +85,7 @@ export function toLedgerRow(row: Selectable<LedgerTable>): LedgerRow {
     createdAt: row.created_at,
     settledAt: row.settled_at,
     processId: row.process_id,
+    credential: row.credential ?? null,
   };
 }
 

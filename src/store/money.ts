@@ -52,6 +52,8 @@ export interface Settlement {
   ttftMs: number | null;
   stream: boolean;
   errorCode: string | null;
+  /** The upstream key's label; null keeps whatever the hold recorded. */
+  credential: string | null;
 }
 
 /**
@@ -76,6 +78,7 @@ export function settleHold(heldMicros: number, input: SettleInput): Settlement {
     ttftMs: input.ttftMs,
     stream: input.stream,
     errorCode: input.errorCode ?? null,
+    credential: input.credential ?? null,
   };
 }
 
@@ -107,10 +110,14 @@ export function recoverHold(row: {
     ttftMs: null,
     stream: row.stream,
     errorCode: 'process_lost',
+    credential: null,
   };
 }
 
-/** The ledger columns a settlement sets (both dialects write exactly these). */
+/**
+ * The ledger columns a settlement sets (both dialects write exactly these). `credential` is written
+ * only when the settlement names one (both dialects keep the hold's otherwise).
+ */
 export function settlementColumns(settlement: Settlement, now: string) {
   return {
     state: 'settled',
@@ -130,12 +137,16 @@ export function settlementColumns(settlement: Settlement, now: string) {
     stream: settlement.stream ? 1 : 0,
     error_code: settlement.errorCode,
     settled_at: now,
+    credential: settlement.credential,
   } satisfies Partial<Record<keyof LedgerTable, unknown>>;
 }
 
 /** The settled row, from the hold's unchanging columns and the settlement (no read-back needed). */
 export function settledLedgerRow(
-  head: Pick<LedgerRow, 'accountId' | 'keyId' | 'model' | 'deployment' | 'createdAt' | 'processId'>,
+  head: Pick<
+    LedgerRow,
+    'accountId' | 'keyId' | 'model' | 'deployment' | 'createdAt' | 'processId' | 'credential'
+  >,
   settlement: Settlement,
   now: string,
 ): LedgerRow {
@@ -162,6 +173,7 @@ export function settledLedgerRow(
     createdAt: head.createdAt,
     settledAt: now,
     processId: head.processId,
+    credential: settlement.credential ?? head.credential,
   };
 }
 

@@ -72,6 +72,8 @@ export interface LedgerTable {
   process_id: string;
   created_at: string;
   settled_at: string | null;
+  /** The upstream key's label (migration 003). */
+  credential: string | null;
 }
 
 export interface CreditEntriesTable {

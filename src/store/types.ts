@@ -74,6 +74,8 @@ export interface HoldInput {
   amountMicros: number;
   /** Which process holds it, so start-up recovery can find holds whose process died. */
   processId: string;
+  /** The label of the upstream key the attempt will use, when known at hold time (never the secret). */
+  credential?: string | null;
 }
 
 export type HoldResult = { ok: true } | { ok: false; balanceMicros: number };
@@ -100,6 +102,8 @@ export interface SettleInput {
   ttftMs: number | null;
   stream: boolean;
   errorCode?: string | null;
+  /** The label of the upstream key that served (or failed) the attempt; absent keeps the hold's. */
+  credential?: string | null;
 }
 
 export interface LedgerRow {
@@ -126,6 +130,8 @@ export interface LedgerRow {
   settledAt: string | null;
   /** The process that made the hold (start-up recovery tells live holders from dead ones). */
   processId: string;
+  /** The label of the upstream key that served the attempt (key pools); null when not recorded. */
+  credential: string | null;
 }
 
 export interface CreditInput {

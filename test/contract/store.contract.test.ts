@@ -322,6 +322,23 @@ for (const backend of BACKENDS) {
         assert.deepEqual(await store.openHolds(account.id), []);
       });
 
+      it('records the upstream key label: from the hold, replaced by the settle when it names one', async () => {
+        const account = await store.createAccount({ name: 'a', creditsMicros: 10_000 });
+        await store.hold(holdInput(account.id, 'req_k1', 1_000, { credential: 'eu-1' }));
+        await store.hold(holdInput(account.id, 'req_k2', 1_000, { credential: 'eu-1' }));
+        await store.hold(holdInput(account.id, 'req_k3', 1_000));
+        assert.equal((await store.ledgerRow('req_k1', 1))?.credential, 'eu-1');
+        const kept = await store.settle(settleInput('req_k1', 100));
+        const moved = await store.settle(settleInput('req_k2', 100, { credential: 'eu-2' }));
+        const none = await store.settle(settleInput('req_k3', 100));
+        assert.equal(kept.credential, 'eu-1');
+        assert.equal(moved.credential, 'eu-2');
+        assert.equal(none.credential, null);
+        assert.equal((await store.ledgerRow('req_k1', 1))?.credential, 'eu-1');
+        assert.equal((await store.ledgerRow('req_k2', 1))?.credential, 'eu-2');
+        assert.equal((await store.ledgerRow('req_k3', 1))?.credential, null);
+      });
+
       it('settling twice is a no-op that returns the first settlement', async () => {
         const account = await store.createAccount({ name: 'a', creditsMicros: 10_000 });
         await store.hold(holdInput(account.id, 'req_1', 4_000));

@@ -56,9 +56,10 @@ export function postgresLedger(connection: PostgresConnection): LedgerStore {
       }))
       .where('id', '=', row.account_id)
       .execute();
+    const { credential, ...columns } = settlementColumns(settlement, connection.now());
     const updated = await tx
       .updateTable('ledger')
-      .set(settlementColumns(settlement, connection.now()))
+      .set(credential === null ? columns : { ...columns, credential })
       .where('request_id', '=', requestId)
       .where('attempt', '=', attempt)
       .returningAll()
@@ -165,6 +166,7 @@ export function postgresLedger(connection: PostgresConnection): LedgerStore {
             stream: 0,
             process_id: input.processId,
             created_at: connection.now(),
+            credential: input.credential ?? null,
           })
           .onConflict((conflict) => conflict.columns(['request_id', 'attempt']).doNothing())
           .returning('request_id')

@@ -133,4 +133,9 @@ ALTER TABLE accounts ADD COLUMN tpm INTEGER;
 ALTER TABLE accounts ADD COLUMN max_concurrency INTEGER;
 `,
   },
+  {
+    // Which upstream key served the attempt, by its label (never the secret); null before key pools.
+    name: '003-ledger-credential',
+    sql: `ALTER TABLE ledger ADD COLUMN credential TEXT;`,
+  },
 ];

@@ -38,9 +38,9 @@ const HOLD_SQL = `UPDATE accounts
 
 const LEDGER_INSERT_SQL = `INSERT INTO ledger
   (request_id, attempt, account_id, key_id, model, deployment, held_micros, cost_micros, state,
-   process_id, created_at)
+   process_id, created_at, credential)
   VALUES (@requestId, @attempt, @accountId, @keyId, @model, @deployment, @amount, 0, 'held',
-   @processId, @now)
+   @processId, @now, @credential)
   ON CONFLICT (request_id, attempt) DO NOTHING`;
 
 const RELEASE_SQL = `UPDATE accounts
@@ -53,16 +53,25 @@ const SETTLE_SQL = `UPDATE ledger SET
   prompt_tokens = @prompt_tokens, cached_tokens = @cached_tokens, completion_tokens = @completion_tokens,
   reasoning_tokens = @reasoning_tokens, total_tokens = @total_tokens, usage_estimated = @usage_estimated,
   needs_review = @needs_review, price_version = @price_version, latency_ms = @latency_ms,
-  ttft_ms = @ttft_ms, stream = @stream, error_code = @error_code, settled_at = @settled_at
+  ttft_ms = @ttft_ms, stream = @stream, error_code = @error_code, settled_at = @settled_at,
+  credential = COALESCE(@credential, credential)
   WHERE request_id = @request_id AND attempt = @attempt AND state = 'held'`;
 
 /** What settle needs to know about an open hold; reading all the columns costs more than the write. */
-const LEDGER_HEAD_SQL = `SELECT account_id, key_id, model, deployment, held_micros, state, process_id, created_at
-  FROM ledger WHERE request_id = ? AND attempt = ?`;
+const LEDGER_HEAD_SQL = `SELECT account_id, key_id, model, deployment, held_micros, state, process_id, created_at,
+  credential FROM ledger WHERE request_id = ? AND attempt = ?`;
 
 type LedgerHead = Pick<
   LedgerDbRow,
-  'account_id' | 'key_id' | 'model' | 'deployment' | 'held_micros' | 'state' | 'process_id' | 'created_at'
+  | 'account_id'
+  | 'key_id'
+  | 'model'
+  | 'deployment'
+  | 'held_micros'
+  | 'state'
+  | 'process_id'
+  | 'created_at'
+  | 'credential'
 >;
 
 interface HotPath {
@@ -107,6 +116,7 @@ function prepareHotPath(db: Database.Database): HotPath {
       amount: input.amountMicros,
       processId: input.processId,
       now,
+      credential: input.credential ?? null,
     });
     // Throwing rolls the balance update back: a duplicate attempt never holds twice.
     if (inserted.changes === 0) throw new DuplicateHoldError(input.requestId, input.attempt);
@@ -128,6 +138,7 @@ function prepareHotPath(db: Database.Database): HotPath {
         deployment: head.deployment,
         createdAt: head.created_at,
         processId: head.process_id,
+        credential: head.credential,
       },
       settlement,
       now,

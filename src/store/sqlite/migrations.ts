@@ -126,6 +126,11 @@ ALTER TABLE accounts ADD COLUMN tpm INTEGER;
 ALTER TABLE accounts ADD COLUMN max_concurrency INTEGER;
 `,
   },
+  {
+    // Which upstream key served the attempt, by its label (never the secret); null before key pools.
+    name: '003-ledger-credential',
+    sql: `ALTER TABLE ledger ADD COLUMN credential TEXT;`,
+  },
 ];
 
 /** Applies the missing migrations; safe to call any number of times, from any number of processes. */
