@@ -18,6 +18,7 @@ import { timeOrderedId } from './ids.ts';
 import { ensureAdminKey } from './keys/admin-key.ts';
 import { RoutingState } from './routing/routing-state.ts';
 import { SettleJournal } from './billing/settle-journal.ts';
+import { keyEventRecorder } from './admin/key-events.ts';
 
 export interface Services {
   readonly config: ResolvedConfig;
@@ -94,7 +95,9 @@ export async function createServices(
   let simulator = options.simulator;
   const ownsSimulator = simulator === undefined && config.usesSimulator;
   if (ownsSimulator) simulator = await startSimulator({ port: 0, host: '127.0.0.1', logAttempts: false });
-  const providers = new ProviderRegistry(config.providers, simulator?.url);
+  const providers = new ProviderRegistry(config.providers, simulator?.url, {
+    onKeyEvent: keyEventRecorder(store, logger),
+  });
   const limiter = createLimiter({
     redisUrl: config.redisUrl,
     keyPrefix: 'portico:',

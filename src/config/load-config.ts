@@ -11,6 +11,8 @@ import { ConfigFile } from './schema.ts';
 import { resolveHardening, type HardeningConfig } from './hardening.ts';
 import type { ModelTraits } from '../providers/provider.ts';
 import type { Timeouts } from '../providers/shared/upstream-client.ts';
+import type { PoolKey } from '../routing/key-pool.ts';
+import { resolveProviderKeys } from './provider-keys.ts';
 
 export { ConfigError } from './env-refs.ts';
 
@@ -22,7 +24,10 @@ export interface ResolvedProvider {
   readonly name: string;
   readonly type: 'gemini' | 'openai';
   readonly baseUrl: string;
+  /** The first key of `keys` (kept for code that shows whether a key is set). */
   readonly apiKey: string;
+  /** The provider's upstream keys (`api_key` is a pool of one), with their labels and weights. */
+  readonly keys: readonly PoolKey[];
   readonly timeouts: Partial<Timeouts>;
   /** Served by Portico's own simulator (offline demo). */
   readonly simulated: boolean;
@@ -169,6 +174,7 @@ function resolveProviders(file: ConfigFile, env: NodeJS.ProcessEnv): Record<stri
           type: 'gemini',
           baseUrl: GOOGLE_BASE_URL,
           apiKey: geminiKey,
+          keys: resolveProviderKeys('google', geminiKey, undefined),
           timeouts: {},
           simulated: false,
         }
@@ -177,6 +183,7 @@ function resolveProviders(file: ConfigFile, env: NodeJS.ProcessEnv): Record<stri
           type: 'gemini',
           baseUrl: SIMULATOR_BASE_URL,
           apiKey: 'simulated',
+          keys: resolveProviderKeys('google', 'simulated', undefined),
           timeouts: {},
           simulated: true,
         };
@@ -198,11 +205,13 @@ function resolveProviders(file: ConfigFile, env: NodeJS.ProcessEnv): Record<stri
         throw new ConfigError(`config providers.${name}.base_url must be http(s)`);
       }
     }
+    const keys = resolveProviderKeys(name, provider.api_key, provider.api_keys);
     result[name] = {
       name,
       type: provider.type === 'openai' ? 'openai' : 'gemini',
       baseUrl,
-      apiKey: provider.api_key ?? '',
+      apiKey: keys[0]?.secret ?? '',
+      keys,
       timeouts: {
         connectMs: provider.timeouts?.connect_ms,
         firstByteMs: provider.timeouts?.first_byte_ms,

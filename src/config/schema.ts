@@ -1,6 +1,7 @@
 /** The `portico.yaml` schema (DESIGN.md §5). Unknown keys are errors, so a typo fails fast. */
 import { Type, type Static } from '@sinclair/typebox';
 import { HardeningServerFields } from './hardening.ts';
+import { ApiKeysField } from './provider-keys.ts';
 
 const Timeouts = Type.Object(
   {
@@ -16,6 +17,8 @@ const Provider = Type.Object(
     type: Type.Union([Type.Literal('gemini'), Type.Literal('openai'), Type.Literal('simulator')]),
     base_url: Type.Optional(Type.String({ minLength: 1 })),
     api_key: Type.Optional(Type.String()),
+    /** A key pool: strings or `{ key, label, weight }` (provider-keys.ts). */
+    api_keys: Type.Optional(ApiKeysField),
     timeouts: Type.Optional(Timeouts),
   },
   { additionalProperties: false },

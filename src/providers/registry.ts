@@ -1,19 +1,42 @@
-/** Builds one provider instance per configured provider; the only place that knows provider classes. */
+/**
+ * Builds one provider instance per configured provider, each with its key pool; the only place that
+ * knows provider classes. The pools live here (one per provider per process) so `/admin` can show and
+ * re-enable keys, and so the exchange can choose a key per attempt (`keyPool(name)`).
+ */
 import type { ResolvedProvider } from '../config/load-config.ts';
+import { KeyPool, type KeyPoolEvent, type KeyStatus } from '../routing/key-pool.ts';
 import { GeminiProvider } from './gemini/gemini-provider.ts';
 import { OpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider.ts';
 import type { Provider } from './provider.ts';
 
+export interface ProviderRegistryOptions {
+  /** Hears keys cooled, taken out or put back (services audit and log them). */
+  onKeyEvent?: (event: KeyPoolEvent) => void;
+}
+
+export interface ProviderKeys {
+  readonly provider: string;
+  readonly type: string;
+  readonly keys: KeyStatus[];
+}
+
 export class ProviderRegistry {
   readonly #providers = new Map<string, Provider>();
+  readonly #pools = new Map<string, KeyPool>();
 
-  constructor(providers: Readonly<Record<string, ResolvedProvider>>, simulatorUrl?: string) {
+  constructor(
+    providers: Readonly<Record<string, ResolvedProvider>>,
+    simulatorUrl?: string,
+    options: ProviderRegistryOptions = {},
+  ) {
     for (const provider of Object.values(providers)) {
       const baseUrl = provider.simulated ? simulatorBaseUrl(provider, simulatorUrl) : provider.baseUrl;
-      const options = { name: provider.name, baseUrl, apiKey: provider.apiKey, timeouts: provider.timeouts };
+      const keys = new KeyPool(provider.name, provider.keys, options.onKeyEvent);
+      this.#pools.set(provider.name, keys);
+      const settings = { name: provider.name, baseUrl, keys, timeouts: provider.timeouts };
       this.#providers.set(
         provider.name,
-        provider.type === 'gemini' ? new GeminiProvider(options) : new OpenAICompatibleProvider(options),
+        provider.type === 'gemini' ? new GeminiProvider(settings) : new OpenAICompatibleProvider(settings),
       );
     }
   }
@@ -22,6 +45,20 @@ export class ProviderRegistry {
     const provider = this.#providers.get(name);
     if (!provider) throw new Error(`unknown provider ${name}`);
     return provider;
+  }
+
+  /** The provider's key pool (for choosing a key per attempt); undefined for an unknown provider. */
+  keyPool(name: string): KeyPool | undefined {
+    return this.#pools.get(name);
+  }
+
+  /** Every provider's keys: state, cooling, why a key is out. Labels only, never secrets. */
+  keyStatus(now = Date.now()): ProviderKeys[] {
+    return [...this.#providers.values()].map((provider) => ({
+      provider: provider.name,
+      type: provider.type,
+      keys: this.#pools.get(provider.name)?.status(now) ?? [],
+    }));
   }
 
   async close(): Promise<void> {

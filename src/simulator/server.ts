@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { AttemptLog } from './attempts.ts';
 import { Exchange } from './exchange.ts';
-import { FaultSyntaxError } from './faults.ts';
+import { FaultSyntaxError, parseFaults } from './faults.ts';
 import { prepare, type Prepared } from './prepare-answer.ts';
 import { isRecord, RequestError } from './protocol.ts';
 import { sendAnswer, sendError, sendJson, usageMode } from './replies.ts';
@@ -56,6 +56,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     chunkDelayMs: options.chunkDelayMs ?? 0,
   };
   const idPrefix = randomBytes(4).toString('hex');
+  const keyFaults = new Map(Object.entries(options.keyFaults ?? {}));
   let toolCallSeq = 0;
   const nextToolCallId = () => `call_sim_${++toolCallSeq}`;
 
@@ -77,6 +78,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
             message: 'Method requires an API key (simulated).',
           });
         return sendError(exchange, target, { status: 400, reason: 'API_KEY_INVALID' });
+      }
+    }
+    const keyFault = keyFaults.size > 0 ? keyFaults.get(presentedKey(request) ?? '') : undefined;
+    if (keyFault !== undefined) {
+      const faults = parseFaults(keyFault);
+      attempt.fault = faults.label;
+      if (faults.status !== null && faults.status !== 200) {
+        return sendError(exchange, target, {
+          status: faults.status,
+          reason: faults.reason,
+          retryAfterSeconds: faults.retryAfterSeconds,
+        });
       }
     }
     let settings: RequestSettings;
@@ -212,6 +225,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port,
     attempts: log.entries,
     resetAttempts: () => log.reset(),
+    setKeyFault: (key, fault) => {
+      if (fault === null) keyFaults.delete(key);
+      else keyFaults.set(key, parseFaults(fault).label ?? fault);
+    },
     waitFor: (predicate, timeoutMs) => log.waitFor(predicate, timeoutMs),
     close: () =>
       new Promise<void>((resolve) => {

@@ -18,6 +18,11 @@ export interface SimulatorOptions {
   requireKey?: string;
   /** Keep the attempt log (default true). Benchmarks turn it off. */
   logAttempts?: boolean;
+  /**
+   * Faults (faults.ts syntax, e.g. `status=429;retry_after=2`) acted out for every request that presents
+   * one of these keys: a key pool's rate-limited or revoked key. Change them later with `setKeyFault`.
+   */
+  keyFaults?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -66,6 +71,8 @@ export interface Simulator {
   attempts: SimulatorAttempt[];
   resetAttempts(): void;
   close(): Promise<void>;
+  /** Act out `fault` for every request presenting `key` from now on; null clears it. */
+  setKeyFault(key: string, fault: string | null): void;
   /** Resolves with the first ended attempt that matches (already logged or still to come). */
   waitFor(predicate: (attempt: SimulatorAttempt) => boolean, timeoutMs?: number): Promise<SimulatorAttempt>;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ResolvedModel } from '../../config/load-config.ts';
 import type { Services } from '../../services.ts';
 import { PACKAGE_ROOT } from '../../package-root.ts';
+import { upstreamKeysJson } from './admin-upstream-keys.ts';
 
 const PACKAGE = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
   version: string;
@@ -53,6 +54,7 @@ export async function adminStatus(services: Services) {
   // Upstream health from the last 15 minutes of traffic per deployment provider.
   const since = new Date(Date.now() - 15 * 60_000).toISOString();
   const recent = await store.ledgerPage({ from: since, limit: 1000 });
+  const keys = new Map(upstreamKeysJson(services).map((entry) => [entry.provider, entry.keys]));
   const providers = Object.values(config.providers).map((provider) => {
     const models = new Set(
       Object.values(config.models)
@@ -70,6 +72,8 @@ export async function adminStatus(services: Services) {
       recent_requests: rows.length,
       recent_upstream_errors: errors,
       health: rows.length === 0 ? 'no recent traffic' : errors / rows.length > 0.5 ? 'failing' : 'ok',
+      /** The key pool by label: active, cooling, or taken out (never a secret). */
+      keys: keys.get(provider.name) ?? [],
     };
   });
   const limiter = services.limiter.status();

@@ -15,6 +15,7 @@ import type { SessionStore } from '../session-store.ts';
 import { dashboardLoginSetting } from './dashboard-session.ts';
 import { logCsv, logPage, type LogQueryString } from './dashboard-logs.ts';
 import { adminStatus, modelJson } from './admin-console-status.ts';
+import { registerUpstreamKeyRoutes } from './admin-upstream-keys.ts';
 import { usageSummary } from './dashboard-usage.ts';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
@@ -183,6 +184,7 @@ export function registerAdminConsoleRoutes(
     });
 
     admin.get('/admin/status', async () => adminStatus(services));
+    registerUpstreamKeyRoutes(admin, services);
   });
 }
 

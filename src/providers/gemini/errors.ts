@@ -96,6 +96,7 @@ export function geminiErrorFromBody(
       kind: 'status',
       code: 'upstream_failed',
       upstreamStatus: status,
+      credentialRejected: true,
       message: `gemini rejected the configured API key (API_KEY_INVALID): ${sanitizeUpstreamMessage(upstreamMessage)}`,
     });
   }

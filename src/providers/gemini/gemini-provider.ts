@@ -2,9 +2,13 @@
  * The `gemini` provider: Gemini's native `generateContent` / `streamGenerateContent?alt=sse` over one
  * keep-alive undici pool. The API key travels only in the `x-goog-api-key` header, never in the URL,
  * because query strings end up in logs (gemini-mapping.md §1). Translation lives in the convert-* and
- * stream-transform modules; this file only moves bytes and checks statuses.
+ * stream-transform modules; this file only moves bytes and checks statuses. Where the model lives and
+ * how a call authenticates is the endpoint's business (AI Studio here; Vertex AI in providers/vertex),
+ * and which key a call uses is the key pool's (routing/key-pool.ts, shared/pooled-call.ts).
  */
+import { KeyPool, type KeyLease } from '../../routing/key-pool.ts';
 import type { CompletionResult, Provider, ProviderRequest, StreamEvent } from '../provider.ts';
+import { callWithPool, type PooledProviderRequest, type ServedByKey } from '../shared/pooled-call.ts';
 import {
   readBodyText,
   UpstreamClient,
@@ -23,7 +27,12 @@ export interface GeminiProviderOptions {
   name: string;
   /** e.g. `https://generativelanguage.googleapis.com/v1beta` */
   baseUrl: string;
-  apiKey: string;
+  /** One key; ignored when `keys` is given. */
+  apiKey?: string;
+  /** The provider's key pool (shared with the registry, which shows its state). */
+  keys?: KeyPool;
+  /** Where models live and how a call authenticates; default: AI Studio with `x-goog-api-key`. */
+  endpoint?: GeminiEndpoint;
   timeouts?: Partial<Timeouts>;
   /** Replaces the guarded downloader for http(s) media URLs (tests, or an operator's own proxy). */
   fetchImage?: MediaFetcher;
@@ -48,6 +57,22 @@ export function modelPath(model: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
+/** Where a Gemini-dialect upstream keeps its models and how one call proves who it is. */
+export interface GeminiEndpoint {
+  /** The path under the base URL for a model (e.g. `/models/x`), without the `:method`. */
+  modelPath(model: string): string;
+  /** The credential headers for one call made with `key` (the only place a secret is placed). */
+  credentialHeaders(key: KeyLease): Record<string, string> | Promise<Record<string, string>>;
+  /** Fields the endpoint adds to every request body (Vertex `labels`). */
+  readonly bodyExtras?: Readonly<Record<string, unknown>>;
+}
+
+/** AI Studio: `/models/{id}`, the key in `x-goog-api-key`. */
+export const AI_STUDIO_ENDPOINT: GeminiEndpoint = Object.freeze({
+  modelPath: (model: string) => `/${modelPath(model)}`,
+  credentialHeaders: (key: KeyLease) => ({ 'x-goog-api-key': key.secret }),
+});
+
 /** Drop `undefined` entries so they cannot override the client's defaults when spread. */
 function definedTimeouts(timeouts: Partial<Timeouts> | undefined): Partial<Timeouts> | undefined {
   if (timeouts === undefined) return undefined;
@@ -58,13 +83,17 @@ export class GeminiProvider implements Provider {
   readonly name: string;
   readonly type = 'gemini' as const;
   readonly #client: UpstreamClient;
-  readonly #apiKey: string;
+  readonly #keys: KeyPool;
+  readonly #endpoint: GeminiEndpoint;
   readonly #fetcher: GuardedFetcher | undefined;
   readonly #fetchMedia: MediaFetcher;
 
   constructor(options: GeminiProviderOptions) {
     this.name = options.name;
-    this.#apiKey = options.apiKey;
+    this.#keys =
+      options.keys ??
+      new KeyPool(options.name, [{ label: 'key-1', secret: options.apiKey ?? '', weight: 1 }]);
+    this.#endpoint = options.endpoint ?? AI_STUDIO_ENDPOINT;
     this.#client = new UpstreamClient(options.baseUrl, { timeouts: definedTimeouts(options.timeouts) });
     if (options.fetchImage !== undefined) {
       this.#fetchMedia = options.fetchImage;
@@ -74,32 +103,42 @@ export class GeminiProvider implements Provider {
     }
   }
 
-  async complete(input: ProviderRequest): Promise<CompletionResult> {
-    const response = await this.#post(input, ':generateContent');
+  async complete(input: ProviderRequest): Promise<CompletionResult & ServedByKey> {
+    const { response, credential } = await this.#post(input, ':generateContent');
     const text = await readBodyText(response.body, this.#client.maxResponseBytes, input.signal);
-    if (response.status < 200 || response.status >= 300) {
-      throw geminiErrorFromResponse(response.status, text, response.headers);
-    }
     const converted = convertResponse(parseGeminiJson(text, response.status), {
       wav: input.request.audio?.format === 'wav',
     });
-    return { ...converted, usageEstimated: false };
+    return { ...converted, usageEstimated: false, credential };
   }
 
-  async stream(input: ProviderRequest): Promise<AsyncIterable<StreamEvent>> {
-    const response = await this.#post(input, ':streamGenerateContent?alt=sse');
-    // Errors come as a JSON body with a non-2xx status even when the content type says event-stream.
-    if (response.status < 200 || response.status >= 300) {
-      const text = await readBodyText(response.body, 1024 * 1024, input.signal);
+  async stream(input: ProviderRequest): Promise<AsyncIterable<StreamEvent> & ServedByKey> {
+    const { response, credential } = await this.#post(input, ':streamGenerateContent?alt=sse');
+    return Object.assign(transformGeminiStream(parseSseData(response.body, input.signal)), { credential });
+  }
+
+  /**
+   * Translate once, then send with a key from the pool until one is accepted. Only an answer with a
+   * success status comes back: errors (JSON bodies, even under an event-stream content type) are read
+   * and mapped here, so the pool sees a rate-limited or refused key and can move to the next.
+   */
+  async #post(
+    input: PooledProviderRequest,
+    method: string,
+  ): Promise<{ response: UpstreamResponse; credential: string }> {
+    const converted = await convertRequest(input, { fetchMedia: this.#fetchMedia });
+    const extras = this.#endpoint.bodyExtras;
+    const body = JSON.stringify(extras ? { ...converted, ...extras } : converted);
+    const path = `${this.#endpoint.modelPath(input.upstreamModel)}${method}`;
+    const { value, credential } = await callWithPool(this.#keys, input, async (key) => {
+      const headers = { ...this.#headers(input), ...(await this.#endpoint.credentialHeaders(key)) };
+      const response = await this.#client.post(path, body, headers, input.signal, input.timeouts);
+      if (response.status >= 200 && response.status < 300) return response;
+      const limit = method.includes('stream') ? 1024 * 1024 : this.#client.maxResponseBytes;
+      const text = await readBodyText(response.body, limit, input.signal);
       throw geminiErrorFromResponse(response.status, text, response.headers);
-    }
-    return transformGeminiStream(parseSseData(response.body, input.signal));
-  }
-
-  async #post(input: ProviderRequest, method: string): Promise<UpstreamResponse> {
-    const body = await convertRequest(input, { fetchMedia: this.#fetchMedia });
-    const path = `/${modelPath(input.upstreamModel)}${method}`;
-    return this.#client.post(path, JSON.stringify(body), this.#headers(input), input.signal, input.timeouts);
+    });
+    return { response: value, credential };
   }
 
   /** The pipeline's extra headers as given, except any that could replace the key or the framing. */
@@ -109,7 +148,6 @@ export class GeminiProvider implements Provider {
       const lower = name.toLowerCase();
       if (!RESERVED_HEADERS.has(lower)) headers[lower] = value;
     }
-    headers['x-goog-api-key'] = this.#apiKey;
     return headers;
   }
 

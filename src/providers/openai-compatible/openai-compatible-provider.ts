@@ -1,9 +1,12 @@
 /**
  * Any OpenAI-compatible upstream: OpenAI, vLLM, Ollama, llama.cpp, Gemini's own OpenAI endpoint.
  * `POST {base_url}/chat/completions` over one keep-alive undici pool per provider; the upstream key
- * travels only as `Authorization: Bearer` to that pool's origin.
+ * travels only as `Authorization: Bearer` to that pool's origin. Which key a call uses is the key
+ * pool's business (routing/key-pool.ts, shared/pooled-call.ts).
  */
+import { KeyPool } from '../../routing/key-pool.ts';
 import type { CompletionResult, Provider, ProviderRequest, StreamEvent } from '../provider.ts';
+import { callWithPool, type PooledProviderRequest, type ServedByKey } from '../shared/pooled-call.ts';
 import {
   UpstreamClient,
   readBodyText,
@@ -25,6 +28,8 @@ export interface OpenAICompatibleProviderOptions {
   baseUrl: string;
   /** Sent as `Authorization: Bearer`; omitted when empty (local servers without auth). */
   apiKey?: string;
+  /** The provider's key pool; replaces `apiKey` when given. An empty key sends no authorization. */
+  keys?: KeyPool;
   timeouts?: Partial<Timeouts>;
   /** Send the output cap as `max_tokens` as well (older servers); see convert-request.ts. */
   legacyMaxTokens?: boolean;
@@ -38,7 +43,7 @@ export class OpenAICompatibleProvider implements Provider {
   readonly name: string;
   readonly type = 'openai' as const;
   readonly #client: UpstreamClient;
-  readonly #apiKey: string | undefined;
+  readonly #keys: KeyPool;
   readonly #legacyMaxTokens: boolean;
 
   constructor(options: OpenAICompatibleProviderOptions) {
@@ -47,12 +52,14 @@ export class OpenAICompatibleProvider implements Provider {
       timeouts: options.timeouts,
       connections: options.connections,
     });
-    this.#apiKey = options.apiKey === '' ? undefined : options.apiKey;
+    this.#keys =
+      options.keys ??
+      new KeyPool(options.name, [{ label: 'key-1', secret: options.apiKey ?? '', weight: 1 }]);
     this.#legacyMaxTokens = options.legacyMaxTokens ?? false;
   }
 
-  async complete(input: ProviderRequest): Promise<CompletionResult> {
-    const response = await this.#send(input, false);
+  async complete(input: ProviderRequest): Promise<CompletionResult & ServedByKey> {
+    const { response, credential } = await this.#send(input, false);
     const text = await readBodyText(response.body, this.#client.maxResponseBytes, input.signal);
     const completion = convertCompletion(parseJson(text));
     if (completion.counts) {
@@ -61,6 +68,7 @@ export class OpenAICompatibleProvider implements Provider {
         counts: completion.counts,
         usageEstimated: false,
         upstreamId: completion.upstreamId,
+        credential,
       };
     }
     return {
@@ -68,34 +76,45 @@ export class OpenAICompatibleProvider implements Provider {
       counts: estimateCompletionCounts(completion.choices),
       usageEstimated: true,
       upstreamId: completion.upstreamId,
+      credential,
     };
   }
 
-  async stream(input: ProviderRequest): Promise<AsyncIterable<StreamEvent>> {
-    const response = await this.#send(input, true);
+  async stream(input: ProviderRequest): Promise<AsyncIterable<StreamEvent> & ServedByKey> {
+    const { response, credential } = await this.#send(input, true);
     const contentType = String(response.headers['content-type'] ?? '');
     if (contentType.includes('application/json')) {
       const text = await readBodyText(response.body, this.#client.maxResponseBytes, input.signal);
-      return toAsyncIterable(completionAsEvents(convertCompletion(parseJson(text))));
+      const answer = toAsyncIterable(completionAsEvents(convertCompletion(parseJson(text))));
+      return Object.assign(answer, { credential });
     }
-    return events(response.body, input.signal);
+    return Object.assign(events(response.body, input.signal), { credential });
   }
 
   close(): Promise<void> {
     return this.#client.close();
   }
 
-  async #send(input: ProviderRequest, stream: boolean): Promise<UpstreamResponse> {
+  /** Send with a key from the pool until one is accepted; only a success status comes back. */
+  async #send(
+    input: PooledProviderRequest,
+    stream: boolean,
+  ): Promise<{ response: UpstreamResponse; credential: string }> {
     const body = buildUpstreamBody(input, stream, { legacyMaxTokens: this.#legacyMaxTokens });
-    const response = await this.#client.post(
-      '/chat/completions',
-      body,
-      this.#headers(input),
-      input.signal,
-      input.timeouts,
-    );
-    if (response.status >= 200 && response.status < 300) return response;
-    throw statusError(response.status, response.headers, await readErrorBody(response, input.signal));
+    const { value, credential } = await callWithPool(this.#keys, input, async (key) => {
+      const headers = this.#headers(input);
+      if (key.secret !== '') headers.authorization = `Bearer ${key.secret}`;
+      const response = await this.#client.post(
+        '/chat/completions',
+        body,
+        headers,
+        input.signal,
+        input.timeouts,
+      );
+      if (response.status >= 200 && response.status < 300) return response;
+      throw statusError(response.status, response.headers, await readErrorBody(response, input.signal));
+    });
+    return { response: value, credential };
   }
 
   #headers(input: ProviderRequest): Record<string, string> {
@@ -104,7 +123,6 @@ export class OpenAICompatibleProvider implements Provider {
       const lower = name.toLowerCase();
       if (!RESERVED_HEADERS.has(lower)) headers[lower] = value;
     }
-    if (this.#apiKey !== undefined) headers.authorization = `Bearer ${this.#apiKey}`;
     return headers;
   }
 }

@@ -27,6 +27,11 @@ export interface UpstreamErrorInit {
   clientMessage?: string;
   param?: string;
   cause?: unknown;
+  /**
+   * The upstream refused the credential itself (revoked, invalid, billing disabled); default: a 401 or
+   * 403 status. A key pool takes such a key out.
+   */
+  credentialRejected?: boolean;
 }
 
 export class UpstreamError extends Error {
@@ -35,6 +40,9 @@ export class UpstreamError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly upstreamRetryAfterSeconds: number | undefined;
   readonly clientError: PorticoError;
+  readonly credentialRejected: boolean;
+  /** The label of the upstream key the failed attempt used (set by the key pool; never the secret). */
+  credential: string | undefined;
 
   constructor(init: UpstreamErrorInit) {
     super(init.message, { cause: init.cause });
@@ -42,6 +50,10 @@ export class UpstreamError extends Error {
     this.kind = init.kind;
     this.upstreamStatus = init.upstreamStatus;
     this.retryAfterSeconds = init.retryAfterSeconds;
+    this.credentialRejected =
+      init.credentialRejected ??
+      (init.kind === 'status' && (init.upstreamStatus === 401 || init.upstreamStatus === 403));
+    this.credential = undefined;
     // Built without the field, the error's Retry-After is the upstream's own (tests, provider mappings
     // that read it directly); `upstreamStatusError` passes it explicitly, undefined when none was sent.
     this.upstreamRetryAfterSeconds =

@@ -66,6 +66,8 @@ test('POSTs one body to {base}/chat/completions with the upstream key only', asy
     },
     usageEstimated: false,
     upstreamId: 'chatcmpl-9',
+    // The label of the pool key that served it (a plain api_key is `key-1`), never the key itself.
+    credential: 'key-1',
   });
 });
 

@@ -2,6 +2,25 @@ import { Card, ErrorText, Table } from '../components.tsx';
 import { dateTime } from '../format.ts';
 import { useApi } from '../hooks.ts';
 
+interface UpstreamKey {
+  label: string;
+  weight: number;
+  state: 'active' | 'cooling' | 'disabled';
+  cooling_until: string | null;
+  disabled_at: string | null;
+  disabled_status: number | null;
+  requests: number;
+  rate_limited: number;
+}
+
+/** What an operator needs to know about a key's state, in one cell. */
+function keyState(key: UpstreamKey): string {
+  if (key.state === 'disabled')
+    return `taken out${key.disabled_status ? ` (upstream ${key.disabled_status})` : ''} at ${dateTime(key.disabled_at)}`;
+  if (key.state === 'cooling') return `rate-limited until ${dateTime(key.cooling_until)}`;
+  return 'active';
+}
+
 interface StatusBody {
   version: string;
   node: string;
@@ -17,6 +36,7 @@ interface StatusBody {
     recent_requests: number;
     recent_upstream_errors: number;
     health: string;
+    keys?: UpstreamKey[];
   }>;
   config: Record<string, unknown>;
 }
@@ -56,6 +76,21 @@ export function Status() {
                 <td>{provider.health}</td>
               </tr>
             ))}
+          </Table>
+          <h2>Upstream keys</h2>
+          <Table head={['Provider', 'Key', 'Weight', 'State', 'Requests', 'Rate-limited']}>
+            {data.providers.flatMap((provider) =>
+              (provider.keys ?? []).map((key) => (
+                <tr key={`${provider.name}/${key.label}`} data-testid={`key-${provider.name}-${key.label}`}>
+                  <td>{provider.name}</td>
+                  <td>{key.label}</td>
+                  <td>{key.weight}</td>
+                  <td data-state={key.state}>{keyState(key)}</td>
+                  <td>{key.requests}</td>
+                  <td>{key.rate_limited}</td>
+                </tr>
+              )),
+            )}
           </Table>
           <h2>Configuration (secrets redacted)</h2>
           <pre data-testid="config">{JSON.stringify(data.config, null, 2)}</pre>
