@@ -71,8 +71,9 @@ export function convertResponse(response: GeminiResponse, options: ResponseOptio
       .sort((left, right) => left.index - right.index);
   }
   const counts = convertUsage(response.usageMetadata);
-  // Google bills a grounded prompt when the answer was grounded, which is when metadata comes back.
-  if (candidates.some((candidate) => candidate.groundingMetadata !== undefined)) counts.groundedRequests = 1;
+  // Google bills a grounded prompt when search (or Maps) grounding ran; URL context alone is not one.
+  if (candidates.some((candidate) => candidate.groundingMetadata?.billable === true))
+    counts.groundedRequests = 1;
   const converted: ConvertedResponse = { choices, counts };
   if (response.responseId !== undefined) converted.upstreamId = response.responseId;
   return converted;

@@ -11,8 +11,10 @@
  *   `prompt_tokens_details.text_tokens` does. DOCUMENT counts as text, VIDEO as image (it is frames).
  *   Without `promptTokensDetails` the whole prompt counts as text.
  * - completionText = completion - reasoning - image - audio (visible text only).
- * - total = TOT, or P + C + T + U when missing. U (built-in tool results such as search) is in TOT but
- *   not in `prompt`, matching what Google, LiteLLM and Vercel report as the prompt.
+ * - prompt also includes U, the results of built-in tools (search, URL context, code execution) fed back
+ *   to the model: Google bills them as input, so they are billed and reported as prompt (text) tokens
+ *   (docs/decisions/023-gemini-built-in-tools-and-output.md; this replaces 022's "prompt = P").
+ * - total = TOT, or P + C + T + U when missing.
  */
 import type { TokenCounts } from '../../openai/response.ts';
 import type { GeminiModalityCount, GeminiUsageMetadata } from './gemini-types.ts';
@@ -56,12 +58,13 @@ export function convertUsage(usage: GeminiUsageMetadata | undefined): TokenCount
   const completion = candidatesIncludeThoughts ? candidates : candidates + thoughts;
 
   const promptSplit = splitByModality(usage?.promptTokensDetails) ?? { text: prompt, image: 0, audio: 0 };
+  promptSplit.text += toolUse;
   const outputSplit = splitByModality(usage?.candidatesTokensDetails);
   const completionImage = outputSplit?.image ?? 0;
   const completionAudio = outputSplit?.audio ?? 0;
 
   const counts: TokenCounts = {
-    prompt,
+    prompt: prompt + toolUse,
     cachedPrompt: usage?.cachedContentTokenCount ?? 0,
     promptText: promptSplit.text,
     promptImage: promptSplit.image,

@@ -162,6 +162,8 @@ export interface GeminiGroundingChunk {
 
 /** The fields Portico reads; the raw object is kept too and passed through as an extension. */
 export interface GeminiGroundingMetadata {
+  /** Google Search queries run (search grounding) or Maps sources used: a grounded, billed request. */
+  billable: boolean;
   chunks: GeminiGroundingChunk[];
   supports: GeminiGroundingSupport[];
   raw: Record<string, unknown>;

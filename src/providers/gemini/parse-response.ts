@@ -152,7 +152,11 @@ function toGrounding(value: JsonObject): GeminiGroundingMetadata {
         };
       })
     : [];
-  return { chunks, supports, raw: value };
+  const searched = Array.isArray(value.webSearchQueries) && value.webSearchQueries.length > 0;
+  const maps =
+    Array.isArray(value.groundingChunks) &&
+    value.groundingChunks.some((chunk) => isObject(chunk) && isObject(chunk.maps));
+  return { billable: searched || maps, chunks, supports, raw: value };
 }
 
 function toUsage(value: JsonObject): GeminiUsageMetadata {

@@ -138,7 +138,7 @@ export class GeminiStreamTransformer {
     this.#track(state, parts.spans, parts.content);
     const extensions: Partial<ChunkChoice> = {};
     if (candidate.groundingMetadata !== undefined) {
-      this.#grounded = true;
+      if (candidate.groundingMetadata.billable) this.#grounded = true;
       const fresh = this.#newCitations(state, groundingAnnotations(candidate.groundingMetadata, state.spans));
       if (fresh.length > 0) delta.annotations = fresh;
       extensions.grounding_metadata = candidate.groundingMetadata.raw;

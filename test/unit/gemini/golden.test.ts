@@ -122,10 +122,11 @@ const GOLDEN: Golden[] = [
     fixture: 'google-search.response.json',
     content: { prefix: '## Weather in San Francisco is Mild and Partly Cloudy\n\n', length: 815 },
     finish: 'stop',
-    // toolUsePromptTokenCount 119 is in the total only: 17 + 201 + 213 + 119 = 550.
+    // toolUsePromptTokenCount 119 (the search results read) is input Google bills: prompt 17 + 119 = 136;
+    // total 17 + 201 + 213 + 119 = 550 (docs/decisions/023).
     counts: counts({
-      prompt: 17,
-      promptText: 17,
+      prompt: 136,
+      promptText: 136,
       completion: 414,
       completionText: 201,
       reasoning: 213,
