@@ -122,8 +122,9 @@ function generationConfig(
   }
   if (request.n != null) config.candidateCount = request.n;
   if (request.seed != null) config.seed = request.seed;
-  if (request.presence_penalty != null) config.presencePenalty = request.presence_penalty;
-  if (request.frequency_penalty != null) config.frequencyPenalty = request.frequency_penalty;
+  // 0 is Gemini's default too; models without penalties refuse even a 0.
+  if (request.presence_penalty) config.presencePenalty = request.presence_penalty;
+  if (request.frequency_penalty) config.frequencyPenalty = request.frequency_penalty;
   if (request.logprobs === true) {
     config.responseLogprobs = true;
     if (request.top_logprobs != null) config.logprobs = request.top_logprobs;

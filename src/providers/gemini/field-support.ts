@@ -48,8 +48,16 @@ export const GEMINI_FIELDS: Readonly<Record<string, FieldRow>> = {
   stop: { handling: 'translated', gemini: '`stopSequences`' },
   max_tokens: { handling: 'translated', gemini: '`maxOutputTokens` (the billed cap)' },
   max_completion_tokens: { handling: 'translated', gemini: '`maxOutputTokens` (the billed cap)' },
-  presence_penalty: { handling: 'translated', gemini: '`presencePenalty`' },
-  frequency_penalty: { handling: 'translated', gemini: '`frequencyPenalty`' },
+  presence_penalty: {
+    handling: 'capability',
+    gemini:
+      '`presencePenalty`; 0 is the default and is not sent; refused where the model has no penalties (2.5)',
+  },
+  frequency_penalty: {
+    handling: 'capability',
+    gemini:
+      '`frequencyPenalty`; 0 is the default and is not sent; refused where the model has no penalties (2.5)',
+  },
   seed: { handling: 'translated', gemini: '`seed`' },
   logprobs: { handling: 'capability', gemini: '`responseLogprobs`; back as `choices[].logprobs.content[]`' },
   top_logprobs: { handling: 'capability', gemini: '`logprobs`' },
@@ -160,6 +168,12 @@ export function checkFields(
   if (request.service_tier === 'scale')
     refuse('service_tier', 'Gemini has no scale tier', without('service_tier'));
 
+  for (const field of ['presence_penalty', 'frequency_penalty'] as const) {
+    const value = request[field];
+    if (value != null && value !== 0 && !capabilities.penalties) {
+      refuse(field, 'the model has no penalties', without(field));
+    }
+  }
   if (!capabilities.logprobs) {
     if (request.logprobs === true) refuse('logprobs', 'the model returns no logprobs', without('logprobs'));
     if (request.top_logprobs != null && request.top_logprobs > 0) {

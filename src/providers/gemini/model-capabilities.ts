@@ -17,6 +17,8 @@ declare module '../provider.ts' {
     readonly builtinTools?: readonly BuiltinToolType[];
     /** `responseLogprobs` is accepted. */
     readonly logprobs?: boolean;
+    /** `presencePenalty` / `frequencyPenalty` are accepted (2.5 answers "Penalty is not enabled"). */
+    readonly penalties?: boolean;
     /** The smallest non-zero thinking budget (2.5 Flash-Lite: 512; 2.5 Pro: 128). */
     readonly minActiveThinkingBudget?: number;
     /** Operator switch: drop fields the model cannot honour instead of answering 400. */
@@ -35,6 +37,7 @@ export interface Capabilities {
   readonly output: readonly OutputModality[];
   readonly builtinTools: readonly BuiltinToolType[];
   readonly logprobs: boolean;
+  readonly penalties: boolean;
   readonly dropUnsupportedParams: boolean;
 }
 
@@ -54,6 +57,9 @@ export function capabilitiesOf(traits: ModelTraits, model: string): Capabilities
     builtinTools: traits.builtinTools ?? (textModel ? ALL_BUILTIN_TOOLS : []),
     // Logprobs are served on the 2.x text models, not on Gemini 3 (which answers 400).
     logprobs: traits.logprobs ?? (textModel && !/gemini-3/.test(model)),
+    // Recorded: gemini-2.5-flash, -flash-lite and -pro answer 400 "Penalty is not enabled for models/...";
+    // the older 1.5 / 2.0 models took them.
+    penalties: traits.penalties ?? /gemini-(1\.5|2\.0)/.test(model),
     dropUnsupportedParams: traits.dropUnsupportedParams ?? false,
   };
 }

@@ -391,13 +391,16 @@ describe('generationConfig', () => {
         frequency_penalty: -0.5,
         logprobs: true,
         top_logprobs: 3,
+        top_k: 40,
       },
-      { maxOutputTokens: 1234 },
+      // A model that takes penalties (2.0); the 2.5 models refuse them (field-support.test.ts).
+      { maxOutputTokens: 1234, model: 'gemini-2.0-flash' },
     );
     assert.deepEqual(body.generationConfig, {
       maxOutputTokens: 1234,
       temperature: 0.3,
       topP: 0.9,
+      topK: 40,
       stopSequences: ['END'],
       candidateCount: 2,
       seed: 7,
@@ -406,6 +409,11 @@ describe('generationConfig', () => {
       responseLogprobs: true,
       logprobs: 3,
     });
+  });
+
+  test('penalties: 0 is the default and is not sent; a model without penalties refuses others', async () => {
+    assert.equal((await convert({ presence_penalty: 0, frequency_penalty: 0 })).generationConfig, undefined);
+    await assert.rejects(convert({ presence_penalty: 0.5 }), isBadRequest('presence_penalty', /no penalties/));
   });
 
   test('stop arrays pass as they are; nulls and logprobs:false send nothing', async () => {

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { UrlCitation } from '../../../src/openai/response.ts';
 import { GeminiProvider } from '../../../src/providers/gemini/gemini-provider.ts';
 import type { StreamEvent } from '../../../src/providers/provider.ts';
+import { UpstreamError } from '../../../src/providers/shared/upstream-error.ts';
 import {
   collect,
   fixtureBytes,
@@ -219,6 +220,81 @@ describe('logprobs', () => {
     for (const entry of logprobs.content) assert.equal(entry.top_logprobs.length, 5);
     const sent = JSON.parse(upstream.requests.at(-1)?.body ?? '{}') as { generationConfig: unknown };
     assert.deepEqual(sent.generationConfig, { responseLogprobs: true, logprobs: 5 });
+  });
+});
+
+describe('image output', () => {
+  test('image-output.response.json: the image as a data URL, its tokens at the image price', async () => {
+    serveJson('image-output.response.json');
+    const result = await provider.complete(
+      providerInput({ modalities: ['text', 'image'] }, { model: 'gemini-3.1-flash-image' }),
+    );
+    const message = result.choices[0]?.message;
+    assert.equal(message?.content, null);
+    assert.deepEqual(message?.images, [
+      {
+        type: 'image_url',
+        // The recording's payload was redacted by its publisher; the shape is Gemini's.
+        image_url: { url: 'data:image/jpeg;base64,<redacted live image data; length=439196>' },
+      },
+    ]);
+    assert.equal(result.counts.completionImage, 1120);
+    assert.equal(result.counts.completion, 1392);
+    const sent = JSON.parse(upstream.requests.at(-1)?.body ?? '{}') as { generationConfig: unknown };
+    assert.deepEqual(sent.generationConfig, { responseModalities: ['TEXT', 'IMAGE'] });
+  });
+
+  test('image-output-stream.sse: the image arrives in a delta; usage by modality', async () => {
+    serveSse('image-output-stream.sse');
+    const events = await collect(
+      await provider.stream(
+        providerInput(
+          { stream: true, modalities: ['text', 'image'] },
+          { model: 'gemini-3-pro-image-preview' },
+        ),
+      ),
+    );
+    const images = events.flatMap((event) =>
+      event.type === 'choices' ? event.choices.flatMap((choice) => choice.delta.images ?? []) : [],
+    );
+    assert.deepEqual(images, [{ type: 'image_url', image_url: { url: 'data:image/jpeg;base64,AA==' } }]);
+    const usage = events.filter((event) => event.type === 'usage').at(-1);
+    assert.ok(usage?.type === 'usage');
+    // C 1219 (1120 of them IMAGE) + T 167: completion 1386, visible text 1386 - 167 - 1120 = 99.
+    assert.equal(usage.counts.completion, 1386);
+    assert.equal(usage.counts.completionImage, 1120);
+    assert.equal(usage.counts.completionText, 99);
+  });
+
+  test('finish-no-image.response.json: NO_IMAGE is a stop with no content, and says so', async () => {
+    serveJson('finish-no-image.response.json');
+    const result = await provider.complete(providerInput({}, { model: 'gemini-3.1-flash-image-preview' }));
+    assert.equal(result.choices[0]?.message.content, null);
+    assert.equal(result.choices[0]?.finish_reason, 'stop');
+    assert.equal(result.choices[0]?.native_finish_reason, 'NO_IMAGE');
+  });
+});
+
+describe('penalties', () => {
+  test('error-400-penalty-not-enabled.response.json: what 2.5 answers; Portico refuses first', async () => {
+    const before = upstream.requests.length;
+    await assert.rejects(provider.complete(providerInput({ presence_penalty: 0.5 })), (error: unknown) => {
+      assert.ok(error instanceof UpstreamError);
+      assert.equal(error.clientError.param, 'presence_penalty');
+      return true;
+    });
+    assert.equal(upstream.requests.length, before, 'nothing reached the upstream');
+    // A model Portico does not know to lack penalties still gets Gemini's own 400 through.
+    reply = { status: 400, chunks: [fixtureBytes('error-400-penalty-not-enabled.response.json')] };
+    await assert.rejects(
+      provider.complete(providerInput({ presence_penalty: 0.5 }, { traits: { penalties: true } })),
+      (error: unknown) => {
+        assert.ok(error instanceof UpstreamError);
+        assert.equal(error.clientError.status, 400);
+        assert.match(error.clientError.message, /Penalty is not enabled/);
+        return true;
+      },
+    );
   });
 });
 
