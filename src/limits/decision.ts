@@ -126,6 +126,8 @@ export function buildDecision(allowed: boolean, outcomes: ReadonlyArray<SubjectO
     if (concurrency && concurrency.inFlight >= concurrency.limit)
       consider('concurrency', CONCURRENCY_RETRY_MS);
   }
-  const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(longestMs, 0) / 1000));
+  // Never longer than the window the limit describes: a client told 61 s on a 60 s window (LangChain
+  // refuses waits past 60 s) would give up on a request that is admissible within the window.
+  const retryAfterSeconds = Math.min(WINDOW_SECONDS, Math.max(1, Math.ceil(Math.max(longestMs, 0) / 1000)));
   return { allowed, retryAfterSeconds, headers, reason };
 }

@@ -85,7 +85,12 @@ test('unset timeouts keep their defaults', async () => {
 
 test('a Retry-After the upstream did not send stays distinguishable from its own', () => {
   const silent = upstreamStatusError(429, 'slow down');
-  assert.equal(silent.retryAfterSeconds, 60, 'the client still gets a hint');
+  assert.equal(
+    silent.retryAfterSeconds,
+    3,
+    'the client still gets a short hint, not 30-60 s to sleep through',
+  );
+  assert.equal(upstreamStatusError(503, 'busy').retryAfterSeconds, 3);
   assert.equal(silent.upstreamRetryAfterSeconds, undefined, 'routing sees that the upstream said nothing');
   const said = upstreamStatusError(503, 'busy', 4);
   assert.equal(said.upstreamRetryAfterSeconds, 4);

@@ -102,6 +102,12 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
 }
 
 /**
+ * What the client is told to wait after an upstream 429/503 that named no wait: a few seconds. A long
+ * default (30-60 s) is slept through in full by SDKs that honour Retry-After (the `openai` SDK does).
+ */
+export const DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS = 3;
+
+/**
  * The default mapping of an upstream error status onto what the client sees (issue #2): a request the
  * upstream rejected is the client's 400 with the upstream's (sanitized) message; an upstream 401/403 is
  * the operator's credential problem, so the client sees 502; 429 stays 429 with Retry-After; 503 stays
@@ -132,13 +138,13 @@ export function upstreamStatusError(
       return new UpstreamError({
         ...base,
         code: 'upstream_rate_limited',
-        retryAfterSeconds: retryAfterSeconds ?? 60,
+        retryAfterSeconds: retryAfterSeconds ?? DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS,
       });
     case status === 503:
       return new UpstreamError({
         ...base,
         code: 'upstream_unavailable',
-        retryAfterSeconds: retryAfterSeconds ?? 30,
+        retryAfterSeconds: retryAfterSeconds ?? DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS,
       });
     case status === 504:
       return new UpstreamError({ ...base, code: 'upstream_timeout' });

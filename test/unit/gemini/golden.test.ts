@@ -270,7 +270,7 @@ const ERROR_GOLDEN: ErrorGolden[] = [
     status: 503,
     code: 'upstream_unavailable',
     clientStatus: 503,
-    retryAfter: 30,
+    retryAfter: 3,
   },
 ];
 

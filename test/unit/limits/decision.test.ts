@@ -79,6 +79,11 @@ test('a concurrency refusal asks for a retry in 1 s; an impossible token request
   assert.equal(huge.retryAfterSeconds, 60);
 });
 
+test('Retry-After never exceeds the 60 s window it describes', () => {
+  const edge = buildDecision(false, [{ requests: { limit: 30, used: 30, waitMs: 60_400, resetMs: 60_400 } }]);
+  assert.equal(edge.retryAfterSeconds, 60);
+});
+
 test('an allowed decision has headers only', () => {
   assert.deepEqual(buildDecision(true, [{ concurrency: { limit: 3, inFlight: 1 } }]), {
     allowed: true,
