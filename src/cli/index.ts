@@ -49,7 +49,13 @@ export function buildCli(): Command {
     .description('start the gateway')
     .option('--port <port>', 'port (overrides PORTICO_PORT)')
     .option('--host <host>', 'host (overrides PORTICO_HOST)')
-    .action(async (options: { port?: string; host?: string }) => start(options));
+    .option(
+      '--workers <n>',
+      'worker processes sharing the port, for a machine with several cores (more than 1 needs PostgreSQL and Redis)',
+      integer,
+      1,
+    )
+    .action(async (options: { port?: string; host?: string; workers: number }) => start(options));
 
   program
     .command('simulate')

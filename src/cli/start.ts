@@ -1,22 +1,41 @@
 /**
  * `portico start`: load config, create services, recover holds a dead process left, build the app and
  * listen; on SIGTERM/SIGINT stop accepting, let requests finish (up to a drain timeout), close.
+ * With `--workers N` (N > 1) this process becomes the cluster primary (cli/workers.ts) and each worker
+ * runs this same start.
  */
+import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.ts';
-import { loadConfig } from '../config/load-config.ts';
+import { loadConfig, type ResolvedConfig } from '../config/load-config.ts';
 import { createServices, type Services } from '../services.ts';
-import { createKey } from '../admin/operations.ts';
 import { recoverDeadHolds } from './recover-holds.ts';
+import { startPrimary } from './workers.ts';
+import { printFirstStart } from './first-start.ts';
 
-export async function start(options: { port?: string; host?: string }): Promise<void> {
-  const config = loadConfig({
+export interface StartOptions {
+  port?: string;
+  host?: string;
+  workers?: number;
+}
+
+/** The config `start` runs with: the environment, with --port/--host on top. */
+export function startConfig(options: StartOptions): ResolvedConfig {
+  return loadConfig({
     env: {
       ...process.env,
       ...(options.port !== undefined ? { PORTICO_PORT: options.port } : {}),
       ...(options.host !== undefined ? { PORTICO_HOST: options.host } : {}),
     },
   });
+}
+
+export async function start(options: StartOptions): Promise<void> {
+  if ((options.workers ?? 1) > 1 && cluster.isPrimary) {
+    await startPrimary(startConfig(options), options.workers ?? 1);
+    return;
+  }
+  const config = startConfig(options);
   const drainMs = drainTimeoutMs(process.env.PORTICO_DRAIN_TIMEOUT_MS);
   const services = await createServices(config);
   const { logger } = services;
@@ -29,7 +48,12 @@ export async function start(options: { port?: string; host?: string }): Promise<
   }
   const app = await buildApp(services);
   const address = await app.listen({ port: config.port, host: config.host });
-  const base = address.replace('[::1]', 'localhost');
+  if (cluster.isWorker) {
+    // The primary printed the start-up banner once for every worker.
+    logger.info({ address, worker: cluster.worker?.id }, 'portico worker listening');
+    installShutdown(app, services, drainMs);
+    return;
+  }
   if (config.usesSimulator) {
     logger.warn(
       'SIMULATED: no upstream credentials (GEMINI_API_KEY unset and no providers configured); models are served by the built-in offline simulator',
@@ -39,39 +63,7 @@ export async function start(options: { port?: string; host?: string }): Promise<
     { address, models: Object.keys(config.models), database: config.databaseUrl.split('?')[0] },
     'portico listening',
   );
-  if (services.generatedAdminKey) {
-    const lines = [
-      '',
-      '  Portico admin key (shown once, stored only as a hash):',
-      `    ${services.generatedAdminKey}`,
-      '',
-    ];
-    if ((await services.store.listAccounts()).length === 0) {
-      // First start: a demo account with a little credit and a key, so the printed curl works as is.
-      const account = await services.store.createAccount({
-        name: 'demo',
-        creditsMicros: 5_000_000,
-        actor: 'start',
-      });
-      const { key } = await createKey(
-        services.store,
-        { account_id: account.id, name: 'demo' },
-        config.models,
-      );
-      const model = config.models['gemini-3.5-flash']
-        ? 'gemini-3.5-flash'
-        : (Object.keys(config.models)[0] ?? 'model');
-      lines.push(
-        `  Demo account ${account.id} with $5.00 of credits, and its key (shown once):`,
-        `    ${key}`,
-        '',
-        '  Try it:',
-        `    curl -s ${base}/v1/chat/completions -H "Authorization: Bearer ${key}" -H 'content-type: application/json' -d '{"model":"${model}","messages":[{"role":"user","content":"Hello"}]}'`,
-        '',
-      );
-    }
-    process.stdout.write(lines.join('\n') + '\n');
-  }
+  await printFirstStart(services, address.replace('[::1]', 'localhost'));
   installShutdown(app, services, drainMs);
 }
 
