@@ -413,7 +413,10 @@ describe('generationConfig', () => {
 
   test('penalties: 0 is the default and is not sent; a model without penalties refuses others', async () => {
     assert.equal((await convert({ presence_penalty: 0, frequency_penalty: 0 })).generationConfig, undefined);
-    await assert.rejects(convert({ presence_penalty: 0.5 }), isBadRequest('presence_penalty', /no penalties/));
+    await assert.rejects(
+      convert({ presence_penalty: 0.5 }),
+      isBadRequest('presence_penalty', /no penalties/),
+    );
   });
 
   test('stop arrays pass as they are; nulls and logprobs:false send nothing', async () => {
