@@ -19,24 +19,10 @@ import { PorticoError } from '../errors.ts';
 import { hashKey } from '../keys/api-keys.ts';
 import { isUsable } from '../pipeline/authenticate.ts';
 import type { Services } from '../services.ts';
-import type { Account, ApiKeyRecord } from '../store/types.ts';
+import { rememberCaller, type AuthenticatedCaller } from '../keys/authenticated-caller.ts';
 import { MAX_KEY_LENGTH, clientKey, isClientApiPath } from './client-key.ts';
 import { lingerOnClose } from './lingering-close.ts';
 import type { ProxyTrust } from './trust-proxy.ts';
-
-const AUTHENTICATED = Symbol('portico.authenticated');
-
-type Headers = Readonly<Record<string, string | string[] | undefined>>;
-
-export interface AuthenticatedCaller {
-  readonly key: ApiKeyRecord;
-  readonly account: Account;
-}
-
-/** The caller the gate authenticated for this request, if it did. */
-export function authenticatedCaller(headers: Headers): AuthenticatedCaller | undefined {
-  return (headers as Headers & { [AUTHENTICATED]?: AuthenticatedCaller })[AUTHENTICATED];
-}
 
 /** Routes that only read (listing models, the key's own limits, counting tokens) are open to $0 keys. */
 function spends(request: FastifyRequest): boolean {
@@ -113,13 +99,13 @@ export function registerClientGate(app: FastifyInstance, services: Services, tru
     if (!isClientApiPath(request.url)) return;
     try {
       const caller = await authenticateHeaders(services, request);
-      Object.defineProperty(request.headers, AUTHENTICATED, { value: caller, enumerable: false });
+      rememberCaller(request.headers, caller);
       const socket = request.raw.socket;
       connections.settle(socket, socket.remoteAddress ?? '');
     } catch (error) {
       // The body was not read: close after the answer, letting the client finish sending first.
       reply.header('connection', 'close');
-      lingerOnClose(request.raw.socket);
+      lingerOnClose(request.raw);
       throw error;
     }
   });
@@ -127,7 +113,7 @@ export function registerClientGate(app: FastifyInstance, services: Services, tru
   // Any answer that closes the connection before the body was read (413, 408, a parse error) lingers.
   app.addHook('onSend', async (request, reply, payload) => {
     if (!request.raw.complete && String(reply.getHeader('connection')).toLowerCase() === 'close') {
-      lingerOnClose(request.raw.socket);
+      lingerOnClose(request.raw);
     }
     return payload;
   });

@@ -8,54 +8,55 @@
  * one socket that call half-closes instead (the client sees the answer and end of stream), then drops the
  * socket when the client closes, after `idleMs` without data, after `maxMs`, or past `maxBytes`.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface LingerLimits {
   readonly maxMs: number;
   readonly idleMs: number;
-  readonly maxBytes: number;
+  /** Bytes read (and dropped) per tick: a lingering client costs little CPU however fast it sends. */
+  readonly bytesPerTick: number;
+  readonly tickMs: number;
 }
 
-export const DEFAULT_LINGER: LingerLimits = { maxMs: 10_000, idleMs: 2_000, maxBytes: 64 * 1024 * 1024 };
+export const DEFAULT_LINGER: LingerLimits = {
+  maxMs: 10_000,
+  idleMs: 2_000,
+  bytesPerTick: 64 * 1024,
+  tickMs: 10,
+};
 
 const LINGERING = Symbol('portico.lingering');
 
-export function lingerOnClose(socket: Socket, limits: LingerLimits = DEFAULT_LINGER): void {
-  const marked = socket as Socket & { [LINGERING]?: true };
-  if (marked[LINGERING] || socket.destroyed) return;
-  marked[LINGERING] = true;
+export function lingerOnClose(request: IncomingMessage, limits: LingerLimits = DEFAULT_LINGER): void {
+  const socket = request.socket as Socket & { [LINGERING]?: true };
+  if (socket[LINGERING] || socket.destroyed) return;
+  socket[LINGERING] = true;
+  // Reading the request ourselves (paused) keeps Node from draining it at full speed after the answer;
+  // its own backpressure then slows the client down to what the ticks below read.
+  request.pause();
+  request.read(0);
   socket.destroySoon = function lingeringClose(): void {
-    // The HTTP parser reads this socket directly (no 'data' events), discarding the rest of the body;
-    // progress shows in `bytesRead`.
     const startedAt = Date.now();
-    const startBytes = socket.bytesRead;
-    let lastBytes = startBytes;
-    let lastProgressAt = startedAt;
+    let lastDataAt = startedAt;
     const stop = (): void => {
-      clearInterval(poll);
+      clearInterval(tick);
       socket.destroy();
     };
-    const poll = setInterval(
-      () => {
-        const now = Date.now();
-        const bytes = socket.bytesRead;
-        if (bytes !== lastBytes) {
-          lastBytes = bytes;
-          lastProgressAt = now;
-        }
-        if (
-          now - startedAt >= limits.maxMs ||
-          now - lastProgressAt >= limits.idleMs ||
-          bytes - startBytes > limits.maxBytes
-        ) {
-          stop();
-        }
-      },
-      Math.min(250, limits.idleMs),
-    );
-    poll.unref();
-    socket.once('close', () => clearInterval(poll));
-    socket.resume();
+    const tick = setInterval(() => {
+      const now = Date.now();
+      let budget = limits.bytesPerTick;
+      let chunk: Buffer | null;
+      while (budget > 0 && (chunk = request.read() as Buffer | null) !== null) {
+        budget -= chunk.length;
+        lastDataAt = now;
+      }
+      if (request.readableEnded || now - startedAt >= limits.maxMs || now - lastDataAt >= limits.idleMs)
+        stop();
+    }, limits.tickMs);
+    tick.unref();
+    request.once('end', stop);
+    socket.once('close', () => clearInterval(tick));
     socket.end();
   };
 }

@@ -65,6 +65,8 @@ export function readBody(
       payload.off('end', onEnd);
       payload.off('error', onError);
       if (error) {
+        // The rest of the body is left unread: the answer closes the connection with a lingering close.
+        payload.pause();
         pool?.give(buffer);
         reject(error);
       } else resolve(buffer.subarray(0, received));

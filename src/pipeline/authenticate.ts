@@ -5,6 +5,7 @@
  */
 import { PorticoError } from '../errors.ts';
 import { hashKey } from '../keys/api-keys.ts';
+import { authenticatedCaller } from '../keys/authenticated-caller.ts';
 import type { ApiKeyRecord } from '../store/types.ts';
 import type { RequestContext } from './context.ts';
 
@@ -40,5 +41,6 @@ export async function resolveApiKey(
 }
 
 export async function authenticate(context: RequestContext): Promise<void> {
-  context.key = await resolveApiKey(context);
+  // The client gate already authenticated this request from its headers, before reading its body.
+  context.key = authenticatedCaller(context.headers)?.key ?? (await resolveApiKey(context));
 }
