@@ -8,7 +8,7 @@
  * `minItems`, `anyOf` / `oneOf` / `allOf`, `$ref` into `$defs` / `definitions`, `nullable`, string
  * `format`s (date-time, date, time, email, uri, uuid), `minLength`, `pattern`-free strings, numeric
  * `minimum` / `maximum` / `exclusiveMinimum`. Recursion stops at a fixed depth with the smallest valid
- * value (an empty array, or null where allowed).
+ * value (required properties only, an empty array where allowed, null where allowed).
  */
 
 type Schema = Record<string, unknown>;
@@ -86,8 +86,10 @@ function valueFor(schema: unknown, root: Schema, depth: number, name: string): u
   for (const key of ['anyOf', 'oneOf'] as const) {
     const branches = schema[key];
     if (Array.isArray(branches) && branches.length > 0) {
-      // The first branch that is not just null: it says more about the value than null does.
-      const branch = branches.find((entry) => !(isSchema(entry) && entry.type === 'null')) ?? branches[0];
+      // The first branch that is not just null says more about the value; deep down, null ends recursion.
+      const isNull = (entry: unknown) => isSchema(entry) && entry.type === 'null';
+      const deep = depth > MAX_DEPTH && branches.some(isNull);
+      const branch = deep ? branches.find(isNull) : (branches.find((entry) => !isNull(entry)) ?? branches[0]);
       return valueFor(branch, root, depth + 1, name);
     }
   }
@@ -106,21 +108,24 @@ function valueFor(schema: unknown, root: Schema, depth: number, name: string): u
     case 'number':
       return numberFor(schema, false);
     case 'array': {
-      if (depth > MAX_DEPTH) return [];
+      const deep = depth > MAX_DEPTH;
       const prefix = Array.isArray(schema.prefixItems) ? schema.prefixItems : [];
       const items = prefix.map((item) => valueFor(item, root, depth + 1, name));
-      const min = typeof schema.minItems === 'number' ? schema.minItems : 1;
+      // One item shows the shape; deep down, as few as the schema allows (recursion ends at an empty list).
+      const min = typeof schema.minItems === 'number' ? schema.minItems : deep ? 0 : 1;
       const max = typeof schema.maxItems === 'number' ? schema.maxItems : Number.POSITIVE_INFINITY;
-      while (items.length < Math.min(Math.max(min, 1), max) && schema.items !== false) {
+      while (items.length < Math.min(deep ? min : Math.max(min, 1), max) && schema.items !== false) {
         items.push(valueFor(schema.items, root, depth + 1, name));
       }
       return items;
     }
     case 'object': {
       const result: Record<string, unknown> = {};
-      if (depth > MAX_DEPTH) return result;
       const properties = isSchema(schema.properties) ? schema.properties : {};
+      const required = new Set(Array.isArray(schema.required) ? schema.required : []);
       for (const [key, property] of Object.entries(properties)) {
+        // Deep down only what is required, so recursive schemas end.
+        if (depth > MAX_DEPTH && !required.has(key)) continue;
         result[key] = valueFor(property, root, depth + 1, key);
       }
       return result;
