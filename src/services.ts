@@ -97,6 +97,8 @@ export async function createServices(
   if (ownsSimulator) simulator = await startSimulator({ port: 0, host: '127.0.0.1', logAttempts: false });
   const providers = new ProviderRegistry(config.providers, simulator?.url, {
     onKeyEvent: keyEventRecorder(store, logger),
+    onTokenError: (provider, error) =>
+      logger.error({ provider, error: error.message }, 'vertex: access token refresh failed; retrying'),
   });
   const limiter = createLimiter({
     redisUrl: config.redisUrl,

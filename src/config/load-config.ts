@@ -13,6 +13,7 @@ import type { ModelTraits } from '../providers/provider.ts';
 import type { Timeouts } from '../providers/shared/upstream-client.ts';
 import type { PoolKey } from '../routing/key-pool.ts';
 import { resolveProviderKeys } from './provider-keys.ts';
+import { resolveVertex, vertexBaseUrl, type ResolvedVertex } from './provider-vertex.ts';
 
 export { ConfigError } from './env-refs.ts';
 
@@ -22,7 +23,7 @@ export const SIMULATOR_BASE_URL = 'simulator:';
 
 export interface ResolvedProvider {
   readonly name: string;
-  readonly type: 'gemini' | 'openai';
+  readonly type: 'gemini' | 'openai' | 'vertex';
   readonly baseUrl: string;
   /** The first key of `keys` (kept for code that shows whether a key is set). */
   readonly apiKey: string;
@@ -31,6 +32,8 @@ export interface ResolvedProvider {
   readonly timeouts: Partial<Timeouts>;
   /** Served by Portico's own simulator (offline demo). */
   readonly simulated: boolean;
+  /** `type: vertex`: project, location, how it authenticates, labels. */
+  readonly vertex?: ResolvedVertex;
 }
 
 export interface ResolvedDeployment {
@@ -191,9 +194,7 @@ function resolveProviders(file: ConfigFile, env: NodeJS.ProcessEnv): Record<stri
   }
   for (const [name, provider] of declared) {
     const simulated = provider.type === 'simulator' || provider.base_url === SIMULATOR_BASE_URL;
-    const baseUrl = simulated
-      ? SIMULATOR_BASE_URL
-      : (provider.base_url ?? (provider.type === 'gemini' ? GOOGLE_BASE_URL : ''));
+    const baseUrl = simulated ? SIMULATOR_BASE_URL : (provider.base_url ?? defaultBaseUrl(name, provider));
     if (!simulated) {
       let url: URL;
       try {
@@ -205,10 +206,23 @@ function resolveProviders(file: ConfigFile, env: NodeJS.ProcessEnv): Record<stri
         throw new ConfigError(`config providers.${name}.base_url must be http(s)`);
       }
     }
-    const keys = resolveProviderKeys(name, provider.api_key, provider.api_keys);
+    if (
+      provider.type !== 'vertex' &&
+      (provider.project ?? provider.location ?? provider.credentials ?? provider.labels)
+    ) {
+      throw new ConfigError(
+        `config providers.${name}: project, location, credentials and labels are for type vertex`,
+      );
+    }
+    const vertex = provider.type === 'vertex' ? resolveVertex(name, provider) : undefined;
+    // A Vertex provider with a service account or ADC has no API key: its pool holds the one credential.
+    const keys =
+      vertex && vertex.auth !== 'express'
+        ? resolveProviderKeys(name, vertex.auth, undefined).map((key) => ({ ...key, label: vertex.auth }))
+        : resolveProviderKeys(name, provider.api_key, provider.api_keys);
     result[name] = {
       name,
-      type: provider.type === 'openai' ? 'openai' : 'gemini',
+      type: provider.type === 'openai' ? 'openai' : provider.type === 'vertex' ? 'vertex' : 'gemini',
       baseUrl,
       apiKey: keys[0]?.secret ?? '',
       keys,
@@ -218,9 +232,17 @@ function resolveProviders(file: ConfigFile, env: NodeJS.ProcessEnv): Record<stri
         idleMs: provider.timeouts?.idle_ms,
       },
       simulated,
+      ...(vertex ? { vertex } : {}),
     };
   }
   return result;
+}
+
+function defaultBaseUrl(name: string, provider: NonNullable<ConfigFile['providers']>[string]): string {
+  if (provider.type === 'gemini') return GOOGLE_BASE_URL;
+  if (provider.type !== 'vertex') return '';
+  const express = provider.api_key !== undefined || provider.api_keys !== undefined;
+  return vertexBaseUrl(express ? null : (provider.location ?? resolveVertex(name, provider).location));
 }
 
 type ConfiguredModel = NonNullable<ConfigFile['models']>[string];
@@ -245,7 +267,9 @@ function resolveModels(
   file: ConfigFile,
   providers: Record<string, ResolvedProvider>,
 ): Record<string, ResolvedModel> {
-  const defaultProvider = Object.values(providers).find((provider) => provider.type === 'gemini');
+  const defaultProvider = Object.values(providers).find(
+    (provider) => provider.type === 'gemini' || provider.type === 'vertex',
+  );
   const names = new Set([...Object.keys(BUILTIN_CATALOGUE), ...Object.keys(file.models ?? {})]);
   const result: Record<string, ResolvedModel> = {};
   for (const name of names) {

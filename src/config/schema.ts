@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { HardeningServerFields } from './hardening.ts';
 import { ApiKeysField } from './provider-keys.ts';
+import { VertexProviderFields } from './provider-vertex.ts';
 
 const Timeouts = Type.Object(
   {
@@ -14,11 +15,18 @@ const Timeouts = Type.Object(
 
 const Provider = Type.Object(
   {
-    type: Type.Union([Type.Literal('gemini'), Type.Literal('openai'), Type.Literal('simulator')]),
+    type: Type.Union([
+      Type.Literal('gemini'),
+      Type.Literal('vertex'),
+      Type.Literal('openai'),
+      Type.Literal('simulator'),
+    ]),
     base_url: Type.Optional(Type.String({ minLength: 1 })),
     api_key: Type.Optional(Type.String()),
     /** A key pool: strings or `{ key, label, weight }` (provider-keys.ts). */
     api_keys: Type.Optional(ApiKeysField),
+    /** `type: vertex` only (provider-vertex.ts). */
+    ...VertexProviderFields,
     timeouts: Type.Optional(Timeouts),
   },
   { additionalProperties: false },

@@ -5,13 +5,17 @@
  */
 import type { ResolvedProvider } from '../config/load-config.ts';
 import { KeyPool, type KeyPoolEvent, type KeyStatus } from '../routing/key-pool.ts';
-import { GeminiProvider } from './gemini/gemini-provider.ts';
+import { GeminiProvider, type GeminiEndpoint } from './gemini/gemini-provider.ts';
+import { VertexTokenSource } from './vertex/token-source.ts';
+import { vertexEndpoint } from './vertex/vertex-endpoint.ts';
 import { OpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider.ts';
 import type { Provider } from './provider.ts';
 
 export interface ProviderRegistryOptions {
   /** Hears keys cooled, taken out or put back (services audit and log them). */
   onKeyEvent?: (event: KeyPoolEvent) => void;
+  /** Hears a Vertex provider's failed token refresh (services log it). */
+  onTokenError?: (provider: string, error: Error) => void;
 }
 
 export interface ProviderKeys {
@@ -36,9 +40,25 @@ export class ProviderRegistry {
       const settings = { name: provider.name, baseUrl, keys, timeouts: provider.timeouts };
       this.#providers.set(
         provider.name,
-        provider.type === 'gemini' ? new GeminiProvider(settings) : new OpenAICompatibleProvider(settings),
+        provider.type === 'openai'
+          ? new OpenAICompatibleProvider(settings)
+          : new GeminiProvider({ ...settings, endpoint: this.#endpoint(provider, options) }),
       );
     }
+  }
+
+  /** AI Studio for `gemini`; for `vertex`, its paths and (unless express mode) a running token source. */
+  #endpoint(provider: ResolvedProvider, options: ProviderRegistryOptions): GeminiEndpoint | undefined {
+    if (provider.type !== 'vertex' || !provider.vertex) return undefined;
+    let tokens: VertexTokenSource | undefined;
+    if (provider.vertex.auth !== 'express') {
+      tokens = new VertexTokenSource({
+        credentials: provider.vertex.credentials,
+        onError: (error) => options.onTokenError?.(provider.name, error),
+      });
+      tokens.start();
+    }
+    return vertexEndpoint(provider.vertex, tokens);
   }
 
   get(name: string): Provider {

@@ -16,6 +16,7 @@ import { sendAnswer, sendError, sendJson, usageMode } from './replies.ts';
 import { readSettings, type RequestSettings } from './request-settings.ts';
 import { route, type ApiRoute, type Route } from './routes.ts';
 import { driveStream } from './stream-driver.ts';
+import { TokenIssuer } from './token-endpoint.ts';
 import type { Simulator, SimulatorAttempt, SimulatorOptions } from './types.ts';
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -57,6 +58,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
   const idPrefix = randomBytes(4).toString('hex');
   const keyFaults = new Map(Object.entries(options.keyFaults ?? {}));
+  const tokens = new TokenIssuer(options.tokenLifetimeSeconds ?? 3600);
   let toolCallSeq = 0;
   const nextToolCallId = () => `call_sim_${++toolCallSeq}`;
 
@@ -68,7 +70,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   ): Promise<void> {
     const attempt = exchange.attempt;
     const key = options.requireKey;
-    if (key !== undefined) {
+    if (target.protocol === 'gemini' && target.vertex) {
+      // Vertex: a project path takes an OAuth token this simulator issued; express mode an API key.
+      const bearer = header(request, 'authorization')?.replace(/^Bearer\s+/i, '');
+      const allowed =
+        target.vertex.project === null
+          ? header(request, 'x-goog-api-key') !== undefined
+          : tokens.accepts(bearer);
+      if (!allowed) {
+        return sendError(exchange, target, {
+          status: 401,
+          message: 'Request had invalid authentication credentials (simulated).',
+        });
+      }
+    } else if (key !== undefined) {
       const presented = presentedKey(request);
       if (presented !== key) {
         if (target.protocol === 'openai') return sendError(exchange, target, { status: 401 });
@@ -153,6 +168,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   function handle(request: IncomingMessage, response: ServerResponse): void {
     const url = request.url ?? '/';
     const found: Route = route(request.method ?? 'GET', url);
+    if (found.protocol === 'token') return answerToken(tokens, request, response);
     if (found.protocol !== 'openai' && found.protocol !== 'gemini')
       return answerOther(found.protocol, found.path, request, response);
     const target: ApiRoute = found;
@@ -225,6 +241,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port,
     attempts: log.entries,
     resetAttempts: () => log.reset(),
+    tokens,
     setKeyFault: (key, fault) => {
       if (fault === null) keyFaults.delete(key);
       else keyFaults.set(key, parseFaults(fault).label ?? fault);
@@ -237,6 +254,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         server.closeAllConnections();
       }),
   };
+}
+
+function answerToken(tokens: TokenIssuer, request: IncomingMessage, response: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.length < 64 && chunks.push(chunk));
+  request.on('error', () => undefined);
+  request.on('end', () => {
+    const { status, json } = tokens.grant(Buffer.concat(chunks).toString('utf8'));
+    const body = JSON.stringify(json);
+    response.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    });
+    response.end(body);
+  });
 }
 
 function answerOther(

@@ -2,6 +2,7 @@
  * The simulator's public shapes: how it is started, what it records per request, and its handle.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { TokenIssuer } from './token-endpoint.ts';
 
 export interface SimulatorOptions {
   /** 0 (the default) picks a free port. */
@@ -23,6 +24,8 @@ export interface SimulatorOptions {
    * one of these keys: a key pool's rate-limited or revoked key. Change them later with `setKeyFault`.
    */
   keyFaults?: Readonly<Record<string, string>>;
+  /** Lifetime of the OAuth tokens `POST /token` issues (default 3600 s; tests shorten it). */
+  tokenLifetimeSeconds?: number;
 }
 
 /**
@@ -71,6 +74,8 @@ export interface Simulator {
   attempts: SimulatorAttempt[];
   resetAttempts(): void;
   close(): Promise<void>;
+  /** The tokens `POST /token` issued, oldest first; Vertex routes accept only these while unexpired. */
+  readonly tokens: TokenIssuer;
   /** Act out `fault` for every request presenting `key` from now on; null clears it. */
   setKeyFault(key: string, fault: string | null): void;
   /** Resolves with the first ended attempt that matches (already logged or still to come). */

@@ -65,6 +65,8 @@ export interface GeminiEndpoint {
   credentialHeaders(key: KeyLease): Record<string, string> | Promise<Record<string, string>>;
   /** Fields the endpoint adds to every request body (Vertex `labels`). */
   readonly bodyExtras?: Readonly<Record<string, unknown>>;
+  /** Stop whatever the endpoint keeps running (a token refresh timer). */
+  close?(): void;
 }
 
 /** AI Studio: `/models/{id}`, the key in `x-goog-api-key`. */
@@ -152,6 +154,7 @@ export class GeminiProvider implements Provider {
   }
 
   async close(): Promise<void> {
+    this.#endpoint.close?.();
     await Promise.all([this.#client.close(), this.#fetcher?.close()]);
   }
 }
