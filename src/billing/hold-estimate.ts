@@ -4,9 +4,9 @@
  * Prompt bound (`estimatePromptTokensUpperBound`): a token covers at least one UTF-8 byte of text, so the
  * byte length of every text the model sees (messages, names, tool calls, tool schemas, response format)
  * bounds its tokens, plus a fixed overhead per message for the role markup. Media are not text: each
- * image, audio or file part adds a fixed bound (see the constants), documented in
- * docs/decisions/011-store-billing-holds.md. If an upstream ever reports more than the hold, settle
- * charges the hold and flags the row for review: the balance still never goes negative.
+ * image, audio, video or document part is bounded by its type and size (media-tokens.ts,
+ * docs/media-holds.md). If an upstream ever reports more than the hold, settle charges the hold and
+ * flags the row for review: the balance still never goes negative.
  *
  * Output allowance (`planHold`): an explicit `max_tokens` is clamped to the model maximum and must be
  * affordable in full, or the request is refused (402): an explicit cap is the client's choice, and
@@ -17,19 +17,15 @@
 import type { Pricing } from '../config/catalogue.ts';
 import type { ChatCompletionRequest } from '../openai/request.ts';
 import { PRICE_SCALE, costMicros, holdPricing, scalePricing } from './prices.ts';
+import { AUDIO_MIN_TOKENS, IMAGE_MIN_BOUND, imageUrlTokens, inlineMediaTokens } from './media-tokens.ts';
 
 /** Fixed overhead for the request as a whole (start/end markup, system preamble). */
 export const REQUEST_OVERHEAD_TOKENS = 16;
 /** Role markup around each message. */
 export const MESSAGE_OVERHEAD_TOKENS = 8;
-/** One image: Gemini 3 bills at most 1,120 tokens per image (high media resolution); OpenAI ~1,105. */
-export const IMAGE_TOKENS_BOUND = 1_500;
-/** Audio: Gemini bills 32 tokens a second; 1 token per 32 base64 characters covers bitrates down to 6 kbps. */
-export const AUDIO_BASE64_CHARS_PER_TOKEN = 32;
-export const AUDIO_MIN_TOKENS = 32;
-/** Files (PDFs): a page is ~258 tokens; 1 token per 16 base64 characters, and at least one image's worth. */
-export const FILE_BASE64_CHARS_PER_TOKEN = 16;
-export const FILE_MIN_TOKENS = IMAGE_TOKENS_BOUND;
+/** The fixed allowance of a file named by id (an upstream file): at least one image's worth. */
+export const FILE_MIN_TOKENS = IMAGE_MIN_BOUND;
+export { AUDIO_MIN_TOKENS };
 
 const encoder = new TextEncoder();
 
@@ -52,20 +48,21 @@ function partTokens(part: ContentPart): number {
     case 'refusal':
       return utf8Bytes(part.refusal);
     case 'image_url':
-      return IMAGE_TOKENS_BOUND;
+      return imageUrlTokens(part.image_url.url);
     case 'input_audio':
-      return Math.max(
-        AUDIO_MIN_TOKENS,
-        Math.ceil(part.input_audio.data.length / AUDIO_BASE64_CHARS_PER_TOKEN),
-      );
+      return inlineMediaTokens(`audio/${part.input_audio.format}`, part.input_audio.data);
     case 'file':
-      return (
-        Math.max(
-          FILE_MIN_TOKENS,
-          Math.ceil((part.file.file_data?.length ?? 0) / FILE_BASE64_CHARS_PER_TOKEN),
-        ) + utf8Bytes(part.file.filename)
-      );
+      return fileTokens(part.file) + utf8Bytes(part.file.filename);
   }
+}
+
+/** `file_data` is a data URL or bare base64 (a PDF unless the data URL says otherwise). */
+function fileTokens(file: { file_data?: string; file_id?: string; filename?: string }): number {
+  const data = file.file_data;
+  if (data === undefined) return FILE_MIN_TOKENS;
+  if (data.startsWith('data:')) return imageUrlTokens(data);
+  const type = /\.(png|jpe?g|gif|webp)$/i.test(file.filename ?? '') ? 'image/png' : 'application/pdf';
+  return inlineMediaTokens(type, data);
 }
 
 export function estimatePromptTokensUpperBound(request: ChatCompletionRequest): number {

@@ -42,6 +42,8 @@ export interface GatewayOptions {
   databaseUrl?: string;
   /** Default: none (the memory limiter). */
   redisUrl?: string;
+  /** Upstream resources granted to accounts (the config's `upstream_refs`). */
+  upstreamRefs?: ConfigFile['upstream_refs'];
   /** Silence after which an open stream gets a keep-alive comment (default 15 s). */
   sseKeepAliveMs?: number;
 }
@@ -67,6 +69,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const simulator = options.simulator ?? (await startSimulator({ port: 0, host: '127.0.0.1' }));
   const file: ConfigFile = {
     server: options.server,
+    ...(options.upstreamRefs ? { upstream_refs: options.upstreamRefs } : {}),
     database: { url: options.databaseUrl ?? 'sqlite::memory:' },
     ...(options.redisUrl ? { redis: { url: options.redisUrl } } : {}),
     providers: substituteSimulator(options.providers, simulator.url) ?? {

@@ -74,6 +74,7 @@ export async function holdCredits(
     modelMaxOutput: target.model.maxOutputTokens,
     pricing: target.model.pricing,
     balanceMicros: requested != null ? NO_CAP_BALANCE : account.balanceMicros,
+    contextWindow: target.model.contextWindow,
     choices: body.n ?? 1,
   });
   if ('insufficient' in plan) throw refused();

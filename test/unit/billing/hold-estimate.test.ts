@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import {
   AUDIO_MIN_TOKENS,
   FILE_MIN_TOKENS,
-  IMAGE_TOKENS_BOUND,
   MESSAGE_OVERHEAD_TOKENS,
   REQUEST_OVERHEAD_TOKENS,
   estimatePromptTokensUpperBound,
@@ -67,7 +66,7 @@ describe('estimatePromptTokensUpperBound', () => {
         { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] },
       ]),
     );
-    assert.equal(image, BASE + IMAGE_TOKENS_BOUND);
+    assert.equal(image, BASE + 1_120, 'an image of unreadable size: the Gemini 3 high-resolution bound');
     const smallAudio = estimatePromptTokensUpperBound(
       request([
         { role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] },
@@ -82,7 +81,7 @@ describe('estimatePromptTokensUpperBound', () => {
         },
       ]),
     );
-    assert.equal(bigAudio, BASE + 1_000);
+    assert.equal(bigAudio, BASE + 1_024, '24,000 bytes at 6 kbit/s is 32 s, 32 tokens a second');
     const file = estimatePromptTokensUpperBound(
       request([{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-1' } }] }]),
     );
@@ -90,7 +89,7 @@ describe('estimatePromptTokensUpperBound', () => {
     const bigFile = estimatePromptTokensUpperBound(
       request([{ role: 'user', content: [{ type: 'file', file: { file_data: 'A'.repeat(160_000) } }] }]),
     );
-    assert.equal(bigFile, BASE + 10_000);
+    assert.equal(bigFile, BASE + 560_000, 'a PDF whose pages cannot be counted: the 1,000-page maximum');
   });
 
   it('is never below the four-characters-a-token estimate', () => {
