@@ -157,12 +157,13 @@ function candidateJson(
   parts: Record<string, unknown>[],
   last: boolean,
   stream: boolean,
+  finish: string | null = null,
 ): Record<string, unknown> {
   const candidate: Record<string, unknown> = {
     content: parts.length > 0 ? { parts, role: 'model' } : { role: 'model' },
   };
   if (last) {
-    candidate.finishReason = choice.truncated ? 'MAX_TOKENS' : 'STOP';
+    candidate.finishReason = finish ?? (choice.truncated ? 'MAX_TOKENS' : 'STOP');
     if (choice.toolCall && !stream) candidate.finishMessage = 'Model generated function call(s).';
   }
   candidate.index = choice.index;
@@ -182,7 +183,7 @@ export function geminiResponseBody(
     const parts = steps.flatMap((step) => step.parts);
     // An empty final text part only appears in streams.
     const kept = parts.filter((part) => part.text !== '');
-    const candidate = candidateJson(choice, kept, true, false);
+    const candidate = candidateJson(choice, kept, true, false, request.finishReason);
     candidateExtras(candidate, kept, request, choice, answerText(steps));
     return candidate;
   });
@@ -225,7 +226,7 @@ export function geminiStreamScript(
       const current = list[step];
       if (current === undefined && !(step === 0 && list.length === 0)) return;
       const last = step >= list.length - 1;
-      const candidate = candidateJson(choice, current?.parts ?? [], last, true);
+      const candidate = candidateJson(choice, current?.parts ?? [], last, true, request.finishReason);
       candidateExtras(candidate, current?.parts ?? [], request, choice, last ? answerText(list) : null);
       candidates.push(candidate);
       imageSoFar += current?.image ?? 0;

@@ -19,6 +19,8 @@ export interface GeminiRequest {
   /** Gemini 3 models put a thought signature on the last text part of plain answers, too. */
   readonly signsText: boolean;
   readonly features: GeminiFeatures;
+  /** The finish reason asked for with the `finish` knob. */
+  readonly finishReason: string | null;
 }
 
 function countMedia(mimeType: unknown, prompt: PromptTokens): void {
@@ -184,5 +186,6 @@ export function readGeminiRequest(
     includeThoughts,
     signsText,
     features,
+    finishReason: settings.finish,
   };
 }

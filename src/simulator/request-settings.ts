@@ -5,7 +5,8 @@
  *
  * Knobs (header / marker name): `x-sim-latency-ms` / `latency-ms`, `x-sim-chunks` / `chunks`,
  * `x-sim-chunk-delay-ms` / `chunk-delay-ms`, `x-sim-cached-tokens` / `cached-tokens`,
- * `x-sim-tool-call: 1` / `tool-call=1`, `x-sim-tokens` / `tokens` (length of the answer in tokens).
+ * `x-sim-tool-call: 1` / `tool-call=1`, `x-sim-tokens` / `tokens` (length of the answer in tokens),
+ * `x-sim-finish` / `finish` (Gemini's finish reason for the answer, e.g. `MALFORMED_FUNCTION_CALL`).
  * Any other marker entry is a fault (see faults.ts); headers `x-sim-fault` / `x-fake-fault` carry faults.
  */
 import type { IncomingHttpHeaders } from 'node:http';
@@ -18,6 +19,8 @@ export interface RequestSettings {
   readonly cachedTokens: number | null;
   readonly toolCall: boolean;
   readonly tokens: number | null;
+  /** A Gemini finish reason to end the answer with instead of STOP / MAX_TOKENS. */
+  readonly finish: string | null;
   readonly faults: Faults;
 }
 
@@ -29,7 +32,15 @@ export interface SettingDefaults {
 
 const MARKER_OPEN = '[[sim:';
 const MARKER_CLOSE = ']]';
-const KNOBS = new Set(['latency-ms', 'chunks', 'chunk-delay-ms', 'cached-tokens', 'tool-call', 'tokens']);
+const KNOBS = new Set([
+  'latency-ms',
+  'chunks',
+  'chunk-delay-ms',
+  'cached-tokens',
+  'tool-call',
+  'tokens',
+  'finish',
+]);
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -44,6 +55,17 @@ function number(name: string, value: string | undefined, fallback: number | null
     throw new FaultSyntaxError(`simulator setting "${name}" needs a non-negative number, got "${value}"`);
   }
   return parsed;
+}
+
+function finishReason(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const reason = value.trim().toUpperCase();
+  if (!/^[A-Z_]{2,40}$/.test(reason)) {
+    throw new FaultSyntaxError(
+      `simulator setting "finish" needs a finish reason such as SAFETY, got "${value}"`,
+    );
+  }
+  return reason;
 }
 
 /** Marker entries: knobs by name, everything else joined back into fault text. */
@@ -85,6 +107,7 @@ export function readSettings(
     cachedTokens: number('cached-tokens', knob('cached-tokens'), null),
     toolCall: knob('tool-call') === '1' || knob('tool-call') === 'true',
     tokens: tokens === null ? null : Math.trunc(tokens),
+    finish: finishReason(knob('finish')),
     faults: parseFaults(faultText || undefined),
   };
 }

@@ -167,6 +167,33 @@ describe('Gemini features through the gateway', () => {
     assert.equal((completion.choices[0] as any).native_finish_reason, 'STOP');
   });
 
+  const reasons: Array<[string, string]> = [
+    ['MALFORMED_FUNCTION_CALL', 'stop'],
+    ['UNEXPECTED_TOOL_CALL', 'stop'],
+    ['SAFETY', 'content_filter'],
+    ['RECITATION', 'content_filter'],
+    ['MAX_TOKENS', 'length'],
+  ];
+  for (const [native, openai] of reasons) {
+    test(`finish ${native}: finish_reason ${openai}, native_finish_reason kept (JSON and stream)`, async () => {
+      const messages = [{ role: 'user' as const, content: `Hi [[sim:finish=${native}]]` }];
+      const completion = await client.chat.completions.create({ model: 'gemini-2.5-flash', messages });
+      assert.equal(completion.choices[0]?.finish_reason, openai);
+      assert.equal((completion.choices[0] as any).native_finish_reason, native);
+      const stream = await client.chat.completions.create({
+        model: 'gemini-2.5-flash',
+        messages,
+        stream: true,
+      });
+      const finals: Array<[string | null, string]> = [];
+      for await (const chunk of stream) {
+        const choice = chunk.choices[0] as any;
+        if (choice?.finish_reason) finals.push([choice.finish_reason, choice.native_finish_reason]);
+      }
+      assert.deepEqual(finals, [[openai, native]]);
+    });
+  }
+
   test('a field the model cannot honour is a 400 naming it; the switch turns it into a drop', async () => {
     const refused = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: 'POST',
