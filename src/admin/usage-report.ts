@@ -29,6 +29,7 @@ export function usageRowJson(row: LedgerRow) {
     latency_ms: row.latencyMs,
     ttft_ms: row.ttftMs,
     stream: row.stream,
+    door: row.door,
     error_code: row.errorCode,
     created_at: row.createdAt,
     settled_at: row.settledAt,

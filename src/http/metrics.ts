@@ -8,8 +8,8 @@ export class Metrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
     name: 'portico_requests_total',
-    help: 'Chat completion requests by model and HTTP status',
-    labelNames: ['model', 'status'] as const,
+    help: 'Model requests by door (inbound dialect), model and HTTP status',
+    labelNames: ['door', 'model', 'status'] as const,
     registers: [this.registry],
   });
   readonly attempts = new Counter({
@@ -27,7 +27,7 @@ export class Metrics {
   readonly latency = new Histogram({
     name: 'portico_request_duration_seconds',
     help: 'Time from request to the end of the response',
-    labelNames: ['model', 'stream'] as const,
+    labelNames: ['door', 'model', 'stream'] as const,
     buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [this.registry],
   });

@@ -86,6 +86,7 @@ export function toLedgerRow(row: Selectable<LedgerTable>): LedgerRow {
     settledAt: row.settled_at,
     processId: row.process_id,
     credential: row.credential ?? null,
+    door: row.door ?? 'openai-chat',
   };
 }
 

@@ -145,7 +145,7 @@ export function settlementColumns(settlement: Settlement, now: string) {
 export function settledLedgerRow(
   head: Pick<
     LedgerRow,
-    'accountId' | 'keyId' | 'model' | 'deployment' | 'createdAt' | 'processId' | 'credential'
+    'accountId' | 'keyId' | 'model' | 'deployment' | 'createdAt' | 'processId' | 'credential' | 'door'
   >,
   settlement: Settlement,
   now: string,
@@ -174,6 +174,7 @@ export function settledLedgerRow(
     settledAt: now,
     processId: head.processId,
     credential: settlement.credential ?? head.credential,
+    door: head.door,
   };
 }
 

@@ -74,6 +74,8 @@ export interface LedgerTable {
   settled_at: string | null;
   /** The upstream key's label (migration 003). */
   credential: string | null;
+  /** The door that received the request (migration 004). */
+  door: ColumnType<string, string | undefined, string>;
 }
 
 export interface CreditEntriesTable {

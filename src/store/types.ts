@@ -76,6 +76,8 @@ export interface HoldInput {
   processId: string;
   /** The label of the upstream key the attempt will use, when known at hold time (never the secret). */
   credential?: string | null;
+  /** The door (inbound dialect) that received the request; default `openai-chat`. */
+  door?: string;
 }
 
 export type HoldResult = { ok: true } | { ok: false; balanceMicros: number };
@@ -132,6 +134,8 @@ export interface LedgerRow {
   processId: string;
   /** The label of the upstream key that served the attempt (key pools); null when not recorded. */
   credential: string | null;
+  /** The door (inbound dialect) that received the request. */
+  door: string;
 }
 
 export interface CreditInput {

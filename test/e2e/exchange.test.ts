@@ -95,7 +95,10 @@ describe('n completions are held and billed in full', () => {
     assert.equal(body.choices.length, 4);
     assert.equal(body.usage.completion_tokens, 120);
     const [row] = await rows(gateway, accountId);
+    assert.equal(row.door, 'openai-chat', 'the ledger row names the door');
     assert.equal(row.completion_tokens, 120);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    assert.match(metrics, /portico_requests_total\{door="openai-chat",model="sim-openai",status="200"\} \d+/);
     assert.equal(row.needs_review, false, 'settle did not have to cap the charge');
     // pricing: input 1, output 2 USD per 1M tokens
     const expected = Math.ceil(row.prompt_tokens * 1 + 120 * 2);

@@ -87,6 +87,7 @@ export async function holdCredits(
     deployment: target.label,
     amountMicros: plan.holdMicros,
     processId: services.processId,
+    door: context.door.name,
   });
   // Another request spent the balance between our read and the hold: the atomic hold refused.
   if (!held.ok) throw refused();

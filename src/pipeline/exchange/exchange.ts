@@ -249,9 +249,10 @@ export class Exchange {
 export function recordRequestMetrics(context: RequestContext, status: number): void {
   const { metrics } = context.services;
   const model = context.model?.name ?? 'unknown';
-  metrics.requests.inc({ model, status: String(status) });
+  const door = context.door.name;
+  metrics.requests.inc({ door, model, status: String(status) });
   metrics.latency.observe(
-    { model, stream: String(context.body?.stream === true) },
+    { door, model, stream: String(context.body?.stream === true) },
     (Date.now() - context.startedAt) / 1000,
   );
 }

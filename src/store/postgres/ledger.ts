@@ -167,6 +167,7 @@ export function postgresLedger(connection: PostgresConnection): LedgerStore {
             process_id: input.processId,
             created_at: connection.now(),
             credential: input.credential ?? null,
+            door: input.door ?? 'openai-chat',
           })
           .onConflict((conflict) => conflict.columns(['request_id', 'attempt']).doNothing())
           .returning('request_id')

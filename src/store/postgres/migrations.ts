@@ -138,4 +138,9 @@ ALTER TABLE accounts ADD COLUMN max_concurrency INTEGER;
     name: '003-ledger-credential',
     sql: `ALTER TABLE ledger ADD COLUMN credential TEXT;`,
   },
+  {
+    // Which door (inbound dialect) received the request: openai-chat, openai-responses, ...
+    name: '004-ledger-door',
+    sql: `ALTER TABLE ledger ADD COLUMN door TEXT NOT NULL DEFAULT 'openai-chat';`,
+  },
 ];

@@ -38,9 +38,9 @@ const HOLD_SQL = `UPDATE accounts
 
 const LEDGER_INSERT_SQL = `INSERT INTO ledger
   (request_id, attempt, account_id, key_id, model, deployment, held_micros, cost_micros, state,
-   process_id, created_at, credential)
+   process_id, created_at, credential, door)
   VALUES (@requestId, @attempt, @accountId, @keyId, @model, @deployment, @amount, 0, 'held',
-   @processId, @now, @credential)
+   @processId, @now, @credential, @door)
   ON CONFLICT (request_id, attempt) DO NOTHING`;
 
 const RELEASE_SQL = `UPDATE accounts
@@ -59,7 +59,7 @@ const SETTLE_SQL = `UPDATE ledger SET
 
 /** What settle needs to know about an open hold; reading all the columns costs more than the write. */
 const LEDGER_HEAD_SQL = `SELECT account_id, key_id, model, deployment, held_micros, state, process_id, created_at,
-  credential FROM ledger WHERE request_id = ? AND attempt = ?`;
+  credential, door FROM ledger WHERE request_id = ? AND attempt = ?`;
 
 type LedgerHead = Pick<
   LedgerDbRow,
@@ -72,6 +72,7 @@ type LedgerHead = Pick<
   | 'process_id'
   | 'created_at'
   | 'credential'
+  | 'door'
 >;
 
 interface HotPath {
@@ -117,6 +118,7 @@ function prepareHotPath(db: Database.Database): HotPath {
       processId: input.processId,
       now,
       credential: input.credential ?? null,
+      door: input.door ?? 'openai-chat',
     });
     // Throwing rolls the balance update back: a duplicate attempt never holds twice.
     if (inserted.changes === 0) throw new DuplicateHoldError(input.requestId, input.attempt);
@@ -139,6 +141,7 @@ function prepareHotPath(db: Database.Database): HotPath {
         createdAt: head.created_at,
         processId: head.process_id,
         credential: head.credential,
+        door: head.door,
       },
       settlement,
       now,

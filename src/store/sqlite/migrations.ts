@@ -131,6 +131,11 @@ ALTER TABLE accounts ADD COLUMN max_concurrency INTEGER;
     name: '003-ledger-credential',
     sql: `ALTER TABLE ledger ADD COLUMN credential TEXT;`,
   },
+  {
+    // Which door (inbound dialect) received the request: openai-chat, openai-responses, ...
+    name: '004-ledger-door',
+    sql: `ALTER TABLE ledger ADD COLUMN door TEXT NOT NULL DEFAULT 'openai-chat';`,
+  },
 ];
 
 /** Applies the missing migrations; safe to call any number of times, from any number of processes. */
