@@ -84,7 +84,8 @@ export const GEMINI_FIELDS: Readonly<Record<string, FieldRow>> = {
   },
   modalities: {
     handling: 'capability',
-    gemini: '`responseModalities`; `image` only on image models, `audio` only on speech models',
+    gemini:
+      '`responseModalities`; `image` only on image models, `audio` only on speech models (`["text", "audio"]` there means speech)',
   },
   audio: {
     handling: 'capability',
@@ -113,7 +114,7 @@ export const GEMINI_FIELDS: Readonly<Record<string, FieldRow>> = {
 };
 
 export interface FieldCheck {
-  /** The request with the fields the switch dropped removed (the same object when nothing was dropped). */
+  /** The request as it is to be translated: a shallow copy without the fields the switch dropped. */
   readonly request: ChatCompletionRequest;
   /** Params dropped by the switch, for logs and tests. */
   readonly dropped: readonly string[];
@@ -187,9 +188,20 @@ export function checkFields(
   if (!thinks && request.thinking != null && request.thinking.type !== 'disabled') {
     refuse('thinking', 'the model does not think', without('thinking'));
   }
+  const functionTools = (request.tools ?? []).filter((tool) => tool.type === 'function').length;
+  if (
+    functionTools === 0 &&
+    (request.tool_choice === 'required' || typeof request.tool_choice === 'object')
+  ) {
+    // A call is demanded but there is no function to call; Gemini's calling config needs declarations.
+    throw invalidRequestError(
+      'tool_choice demands a function call, but tools declares no function',
+      'tool_choice',
+    );
+  }
   checkModalities(request, copy, capabilities, refuse);
   checkSearch(request, copy, capabilities, refuse);
-  return { request: dropped.length === 0 ? request : copy, dropped };
+  return { request: copy, dropped };
 }
 
 type Refuse = (param: string, reason: string, drop: () => void) => void;
@@ -201,12 +213,19 @@ function checkModalities(
   refuse: Refuse,
 ) {
   const output = capabilities.output;
-  const asked = request.modalities ?? undefined;
+  let asked = request.modalities ?? undefined;
+  // OpenAI has no audio-only request: ["text", "audio"] asks for speech (plus its transcript). A speech
+  // model generates the audio alone, so "text" next to "audio" is honoured as speech.
+  if (asked?.includes('audio') && !output.includes('text') && output.includes('audio')) {
+    asked = asked.filter((modality) => modality !== 'text');
+    copy.modalities = asked;
+  }
   if (asked !== undefined) {
     const missing = asked.filter((modality) => !output.includes(modality));
     if (missing.length > 0) {
+      const wanted = asked;
       refuse('modalities', `the model cannot generate ${missing.join(', ')}`, () => {
-        const kept = asked.filter((modality) => output.includes(modality));
+        const kept = wanted.filter((modality) => output.includes(modality));
         if (kept.length > 0) copy.modalities = kept;
         else delete copy.modalities;
       });

@@ -66,10 +66,7 @@ describe('built-in tools', () => {
       { tools: [weather, { type: 'google_search' }], tool_choice: 'auto' },
       { model: 'gemini-3-flash', traits: FLASH_3 },
     );
-    assert.deepEqual(body.tools, [
-      { functionDeclarations: [{ name: 'weather' }] },
-      { googleSearch: {} },
-    ]);
+    assert.deepEqual(body.tools, [{ functionDeclarations: [{ name: 'weather' }] }, { googleSearch: {} }]);
     assert.deepEqual(body.toolConfig, {
       functionCallingConfig: { mode: 'AUTO' },
       includeServerSideToolInvocations: true,
@@ -171,6 +168,18 @@ describe('output modalities and speech', () => {
     await assert.rejects(
       convert({ audio: { voice: 'kore', format: 'mp3' } }, { model: 'gemini-2.5-flash-preview-tts' }),
       badRequest('audio', /raw PCM/),
+    );
+  });
+
+  test('OpenAI\'s ["text", "audio"] on a speech model asks for speech', async () => {
+    const body = await convert({ modalities: ['text', 'audio'] }, { model: 'gemini-2.5-flash-preview-tts' });
+    assert.deepEqual(body.generationConfig, { responseModalities: ['AUDIO'] });
+  });
+
+  test('tool_choice demanding a call with no function declared is a 400', async () => {
+    await assert.rejects(
+      convert({ tools: [{ type: 'google_search' }], tool_choice: 'required' }),
+      badRequest('tool_choice', /declares no function/),
     );
   });
 
