@@ -33,6 +33,7 @@ before(async () => {
     models: {
       'gemini-2.5-flash': {},
       'gemini-2.5-flash-image': {},
+      'gemini-2.5-flash-preview-tts': {},
       'lenient-flash': {
         deployments: [{ provider: 'google', model: 'gemini-2.5-flash' }],
         pricing: { input: 0.3, output: 2.5 },
@@ -139,6 +140,10 @@ describe('Gemini features through the gateway', () => {
     assert.match(message.images[0].image_url.url, /^data:image\/png;base64,iVBOR/);
     const usage = completion.usage as any;
     assert.equal(usage.completion_tokens_details.image_tokens, 1290);
+    // Billed at the image price: prompt at $0.30, text at $2.50, the 1290 image tokens at $30 per 1M.
+    const text = usage.completion_tokens - 1290;
+    const micros = Math.ceil(usage.prompt_tokens * 0.3 + text * 2.5 + 1290 * 30);
+    assert.equal(usage.cost, micros / 1_000_000);
     const sent = gateway.simulator.attempts.at(-1)?.body as { generationConfig: Record<string, unknown> };
     assert.deepEqual(sent.generationConfig.responseModalities, ['TEXT', 'IMAGE']);
 
@@ -151,6 +156,28 @@ describe('Gemini features through the gateway', () => {
     let images = 0;
     for await (const chunk of stream) images += (chunk.choices[0]?.delta as any)?.images?.length ?? 0;
     assert.equal(images, 1);
+  });
+
+  test('a speech model returns message.audio (WAV), audio tokens in usage', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'gemini-2.5-flash-preview-tts',
+      messages: [{ role: 'user', content: 'Say hello' }],
+      modalities: ['text', 'audio'],
+      audio: { voice: 'kore', format: 'wav' },
+    });
+    const audio = completion.choices[0]?.message.audio as any;
+    const bytes = Buffer.from(audio.data, 'base64');
+    assert.equal(bytes.subarray(0, 4).toString('ascii'), 'RIFF');
+    assert.equal(bytes.subarray(8, 12).toString('ascii'), 'WAVE');
+    assert.equal(audio.mime_type, 'audio/wav');
+    const usage = completion.usage as any;
+    assert.ok(usage.completion_tokens_details.audio_tokens > 0);
+    assert.equal(usage.completion_tokens_details.audio_tokens, usage.completion_tokens);
+    const sent = gateway.simulator.attempts.at(-1)?.body as { generationConfig: Record<string, unknown> };
+    assert.deepEqual(sent.generationConfig.responseModalities, ['AUDIO']);
+    assert.deepEqual(sent.generationConfig.speechConfig, {
+      voiceConfig: { prebuiltVoiceConfig: { voiceName: 'Kore' } },
+    });
   });
 
   test('logprobs come back per token, with top candidates', async () => {
