@@ -109,7 +109,11 @@ describe('Gemini features through the gateway', () => {
     assert.ok(choice.grounding_metadata.webSearchQueries.length > 0, 'raw grounding_metadata');
     const sent = gateway.simulator.attempts.at(-1)?.body as { tools: unknown[] };
     assert.deepEqual(sent.tools, [{ googleSearch: {} }]);
-    assert.equal((completion.usage as any).grounded_requests, 1);
+    const usage = completion.usage as any;
+    assert.equal(usage.grounded_requests, 1);
+    // One grounded prompt at $35 per 1,000 on top of the tokens ($0.30 / $2.50 per 1M).
+    const micros = Math.ceil(usage.prompt_tokens * 0.3 + usage.completion_tokens * 2.5) + 35_000;
+    assert.equal(usage.cost, micros / 1_000_000);
   });
 
   test('a grounded stream carries annotations in a delta', async () => {
