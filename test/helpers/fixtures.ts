@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 
-export const GEMINI_FIXTURES = new URL('../fixtures/gemini/', import.meta.url);
+const GEMINI_FIXTURES = new URL('../fixtures/gemini/', import.meta.url);
 const SEED_SCHEMAS = new URL('../fixtures/seed/chat-completions.schemas.json', import.meta.url);
 
 if (!existsSync(new URL('SOURCES.md', GEMINI_FIXTURES)))

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { test, type TestContext } from 'node:test';
 
-export const UNDER_CI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
+const UNDER_CI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
 
 /**
  * `false` when `missing` is undefined. Otherwise, under CI, throws; elsewhere prints and returns the
@@ -39,7 +39,7 @@ function unreachable(host: string, port: number, timeoutMs = 2000): Promise<stri
   });
 }
 
-export interface Service {
+interface Service {
   /** The URL from the environment; set whenever `skip` is false. */
   url: string | undefined;
   skip: string | false;
