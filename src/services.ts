@@ -96,6 +96,7 @@ export async function createServices(
   const ownsSimulator = simulator === undefined && config.usesSimulator;
   if (ownsSimulator) simulator = await startSimulator({ port: 0, host: '127.0.0.1', logAttempts: false });
   const providers = new ProviderRegistry(config.providers, simulator?.url, {
+    media: config.hardening.media,
     onKeyEvent: keyEventRecorder(store, logger),
     onTokenError: (provider, error) =>
       logger.error({ provider, error: error.message }, 'vertex: access token refresh failed; retrying'),

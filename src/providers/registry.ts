@@ -4,6 +4,7 @@
  * re-enable keys, and so the exchange can choose a key per attempt (`keyPool(name)`).
  */
 import type { ResolvedProvider } from '../config/load-config.ts';
+import type { MediaLimits } from '../config/hardening.ts';
 import { KeyPool, type KeyPoolEvent, type KeyStatus } from '../routing/key-pool.ts';
 import { GeminiProvider, type GeminiEndpoint } from './gemini/gemini-provider.ts';
 import { VertexTokenSource } from './vertex/token-source.ts';
@@ -12,6 +13,8 @@ import { OpenAICompatibleProvider } from './openai-compatible/openai-compatible-
 import type { Provider } from './provider.ts';
 
 export interface ProviderRegistryOptions {
+  /** Per-request media limits for providers that download client-supplied URLs (`server.media`). */
+  media?: MediaLimits;
   /** Hears keys cooled, taken out or put back (services audit and log them). */
   onKeyEvent?: (event: KeyPoolEvent) => void;
   /** Hears a Vertex provider's failed token refresh (services log it). */
@@ -37,7 +40,13 @@ export class ProviderRegistry {
       const baseUrl = provider.simulated ? simulatorBaseUrl(provider, simulatorUrl) : provider.baseUrl;
       const keys = new KeyPool(provider.name, provider.keys, options.onKeyEvent);
       this.#pools.set(provider.name, keys);
-      const settings = { name: provider.name, baseUrl, keys, timeouts: provider.timeouts };
+      const settings = {
+        name: provider.name,
+        baseUrl,
+        keys,
+        timeouts: provider.timeouts,
+        media: options.media,
+      };
       this.#providers.set(
         provider.name,
         provider.type === 'openai'

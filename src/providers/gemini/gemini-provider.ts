@@ -20,6 +20,9 @@ import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
 import { geminiErrorFromResponse } from './errors.ts';
 import { GuardedFetcher, type GuardedFetchOptions, type MediaFetcher } from './guarded-fetch.ts';
+import { MediaBudget } from '../shared/media-budget.ts';
+import { chargeRequestMedia } from '../shared/request-media.ts';
+import { DEFAULT_HARDENING, type MediaLimits } from '../../config/hardening.ts';
 import { parseGeminiJson } from './parse-response.ts';
 import { transformGeminiStream } from './stream-transform.ts';
 
@@ -38,6 +41,8 @@ export interface GeminiProviderOptions {
   fetchImage?: MediaFetcher;
   /** Options of the default guarded downloader. */
   mediaFetch?: GuardedFetchOptions;
+  /** What one request may download (`server.media`); each request gets its own budget. */
+  media?: MediaLimits;
 }
 
 const RESERVED_HEADERS: ReadonlySet<string> = new Set([
@@ -89,9 +94,11 @@ export class GeminiProvider implements Provider {
   readonly #endpoint: GeminiEndpoint;
   readonly #fetcher: GuardedFetcher | undefined;
   readonly #fetchMedia: MediaFetcher;
+  readonly #media: MediaLimits;
 
   constructor(options: GeminiProviderOptions) {
     this.name = options.name;
+    this.#media = options.media ?? DEFAULT_HARDENING.media;
     this.#keys =
       options.keys ??
       new KeyPool(options.name, [{ label: 'key-1', secret: options.apiKey ?? '', weight: 1 }]);
@@ -128,7 +135,11 @@ export class GeminiProvider implements Provider {
     input: PooledProviderRequest,
     method: string,
   ): Promise<{ response: UpstreamResponse; credential: string }> {
-    const converted = await convertRequest(input, { fetchMedia: this.#fetchMedia });
+    const budget = new MediaBudget(this.#media);
+    chargeRequestMedia(input.request, budget);
+    const converted = await convertRequest(input, {
+      fetchMedia: (url, signal) => this.#fetchMedia(url, signal, budget),
+    });
     const extras = this.#endpoint.bodyExtras;
     const body = JSON.stringify(extras ? { ...converted, ...extras } : converted);
     const path = `${this.#endpoint.modelPath(input.upstreamModel)}${method}`;

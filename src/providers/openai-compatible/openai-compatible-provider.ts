@@ -14,6 +14,11 @@ import {
   type UpstreamResponse,
 } from '../shared/upstream-client.ts';
 import { UpstreamError } from '../shared/upstream-error.ts';
+import { GuardedFetcher, type GuardedFetchOptions } from '../shared/guarded-fetch.ts';
+import { inlineRemoteMedia } from '../shared/inline-remote-media.ts';
+import { MediaBudget } from '../shared/media-budget.ts';
+import { chargeRequestMedia } from '../shared/request-media.ts';
+import { DEFAULT_HARDENING, type MediaLimits } from '../../config/hardening.ts';
 import { parseSseData } from '../shared/sse-parser.ts';
 import { completionAsEvents } from './completion-as-events.ts';
 import { buildUpstreamBody } from './convert-request.ts';
@@ -34,6 +39,10 @@ export interface OpenAICompatibleProviderOptions {
   /** Send the output cap as `max_tokens` as well (older servers); see convert-request.ts. */
   legacyMaxTokens?: boolean;
   connections?: number;
+  /** What one request may download (`server.media`); remote media URLs are fetched and inlined. */
+  media?: MediaLimits;
+  /** Tests only: the guarded fetcher's options (e.g. a loopback media server). */
+  mediaFetch?: GuardedFetchOptions;
 }
 
 /** Headers a caller may not set: credentials and framing belong to the provider and undici. */
@@ -45,6 +54,8 @@ export class OpenAICompatibleProvider implements Provider {
   readonly #client: UpstreamClient;
   readonly #keys: KeyPool;
   readonly #legacyMaxTokens: boolean;
+  readonly #media: MediaLimits;
+  readonly #fetcher: GuardedFetcher;
 
   constructor(options: OpenAICompatibleProviderOptions) {
     this.name = options.name;
@@ -56,6 +67,8 @@ export class OpenAICompatibleProvider implements Provider {
       options.keys ??
       new KeyPool(options.name, [{ label: 'key-1', secret: options.apiKey ?? '', weight: 1 }]);
     this.#legacyMaxTokens = options.legacyMaxTokens ?? false;
+    this.#media = options.media ?? DEFAULT_HARDENING.media;
+    this.#fetcher = new GuardedFetcher(options.mediaFetch);
   }
 
   async complete(input: ProviderRequest): Promise<CompletionResult & ServedByKey> {
@@ -91,8 +104,8 @@ export class OpenAICompatibleProvider implements Provider {
     return Object.assign(events(response.body, input.signal), { credential });
   }
 
-  close(): Promise<void> {
-    return this.#client.close();
+  async close(): Promise<void> {
+    await Promise.all([this.#client.close(), this.#fetcher.close()]);
   }
 
   /** Send with a key from the pool until one is accepted; only a success status comes back. */
@@ -100,7 +113,11 @@ export class OpenAICompatibleProvider implements Provider {
     input: PooledProviderRequest,
     stream: boolean,
   ): Promise<{ response: UpstreamResponse; credential: string }> {
-    const body = buildUpstreamBody(input, stream, { legacyMaxTokens: this.#legacyMaxTokens });
+    // No remote URL reaches the upstream: it would fetch it from inside the operator's network.
+    const budget = new MediaBudget(this.#media);
+    chargeRequestMedia(input.request, budget);
+    const request = await inlineRemoteMedia(input.request, this.#fetcher.fetch, input.signal, budget);
+    const body = buildUpstreamBody({ ...input, request }, stream, { legacyMaxTokens: this.#legacyMaxTokens });
     const { value, credential } = await callWithPool(this.#keys, input, async (key) => {
       const headers = this.#headers(input);
       if (key.secret !== '') headers.authorization = `Bearer ${key.secret}`;
