@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { PorticoError } from './errors.ts';
 import { timeOrderedId } from './ids.ts';
 import { sendError, toPorticoError } from './http/error-response.ts';
+import { doorOf, sendDoorError } from './doors/serve.ts';
 import { registerJsonBodyParser } from './http/body-parser.ts';
 import { registerClientGate } from './http/client-gate.ts';
 import { proxyTrust } from './http/trust-proxy.ts';
@@ -49,7 +50,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.setErrorHandler((error, request, reply) => {
     const portico = toPorticoError(error);
     if (portico.status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendError(reply, portico);
+    // A door's route answers in its own dialect, also for errors raised before it runs (key, body).
+    const door = doorOf(request);
+    return door ? sendDoorError(reply, door, portico) : sendError(reply, portico);
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(

@@ -19,7 +19,8 @@ export interface ErrorReply {
 export interface StreamEncoder {
   /** Framed SSE text to send once the upstream committed (may be empty). */
   start(served: Served): string;
-  choices(choices: ChunkChoice[]): string;
+  /** `native`: the upstream's own event, when the request was forwarded natively (passthrough). */
+  choices(choices: ChunkChoice[], native?: unknown): string;
   finish(final: StreamFinal): string;
   /** The error event that ends a failed stream (never a clean end). */
   fail(error: PorticoError): string;

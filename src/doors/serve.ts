@@ -24,6 +24,11 @@ export function answerHeaders(context: RequestContext, served: Served): Record<s
   return headers;
 }
 
+/** The door a route belongs to (route config `{ door }`), for errors raised before the handler runs. */
+export function doorOf(request: FastifyRequest): DoorCodec | undefined {
+  return (request.routeOptions.config as { door?: DoorCodec } | undefined)?.door;
+}
+
 export function sendDoorError(reply: FastifyReply, codec: DoorCodec, error: PorticoError): FastifyReply {
   const { status, headers, body } = codec.errorReply(error);
   return reply.code(status).headers(headers).send(body);

@@ -30,8 +30,8 @@ export class SseSink implements StreamSink {
     if (head) void this.#writer.write(head);
   }
 
-  choices(choices: ChunkChoice[]): Promise<void> {
-    return this.#write(this.#encoder.choices(choices));
+  choices(choices: ChunkChoice[], native?: unknown): Promise<void> {
+    return this.#write(this.#encoder.choices(choices, native));
   }
 
   finish(final: StreamFinal): Promise<void> {

@@ -9,6 +9,7 @@ import type { Services } from '../services.ts';
 import type { Account, ApiKeyRecord } from '../store/types.ts';
 import type { AdmissionTicket } from '../limits/index.ts';
 import type { Door } from './door.ts';
+import type { NativeRequest } from '../providers/provider.ts';
 
 export interface RequestContext {
   readonly services: Services;
@@ -22,6 +23,8 @@ export interface RequestContext {
   /** The model the door read from the URL (Gemini-native), when the dialect names it there. */
   readonly pathModel?: string;
   body?: CanonicalRequest;
+  /** The client's own body, for native passthrough when the chosen upstream speaks the door's dialect. */
+  native?: NativeRequest;
   key?: ApiKeyRecord;
   /** The key's account as read at admission (balance, status, account-wide limits). */
   account?: Account;

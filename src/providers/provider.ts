@@ -37,6 +37,19 @@ export interface ProviderRequest {
    * they never carry credentials.
    */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Native passthrough: the client's own body, when its door speaks this provider's dialect. A provider
+   * of that dialect forwards it (with the upstream model and the output cap set by Portico, every other
+   * field as the client sent it) instead of translating `request`, and returns the upstream's answer
+   * untouched in `native` beside the canonical choices and usage (still read for billing). Providers of
+   * another dialect ignore it and translate `request`.
+   */
+  readonly native?: NativeRequest;
+}
+
+export interface NativeRequest {
+  readonly dialect: 'gemini' | 'openai' | 'anthropic';
+  readonly body: Readonly<Record<string, unknown>>;
 }
 
 export interface CompletionResult {
@@ -45,10 +58,13 @@ export interface CompletionResult {
   /** True when the upstream reported no usage and the counts are Portico's estimate. */
   usageEstimated: boolean;
   upstreamId?: string;
+  /** The upstream's own answer body, when the request was forwarded natively (passthrough). */
+  native?: unknown;
 }
 
 export type StreamEvent =
-  | { type: 'choices'; choices: ChunkChoice[] }
+  /** `native`: the upstream's own event (parsed JSON), when the request was forwarded natively. */
+  | { type: 'choices'; choices: ChunkChoice[]; native?: unknown }
   /** Usage as reported so far; a later event replaces an earlier one (Gemini's usage is cumulative). */
   | { type: 'usage'; counts: TokenCounts };
 

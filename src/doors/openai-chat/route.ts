@@ -5,5 +5,7 @@ import { serveDoor } from '../serve.ts';
 import { openAIChatDoor } from './codec.ts';
 
 export function registerChatRoutes(app: FastifyInstance, services: Services): void {
-  app.post('/v1/chat/completions', (request, reply) => serveDoor(services, openAIChatDoor, request, reply));
+  app.post('/v1/chat/completions', { config: { door: openAIChatDoor } }, (request, reply) =>
+    serveDoor(services, openAIChatDoor, request, reply),
+  );
 }

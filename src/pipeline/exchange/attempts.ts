@@ -82,6 +82,7 @@ export function providerInput(
     signal,
     requestId: context.requestId,
     headers: { 'x-portico-request-id': context.requestId, 'x-portico-attempt': String(record.attempt) },
+    native: context.native,
   };
 }
 

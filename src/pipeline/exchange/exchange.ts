@@ -102,6 +102,7 @@ export class Exchange {
       counts: usage.counts,
       usageEstimated: usage.estimated,
       costMicros,
+      native: result.native,
     };
     const text = encode(completed);
     await this.#completeIdempotency(200, text);
@@ -128,7 +129,7 @@ export class Exchange {
         return;
       }
       tally.addChunk(event.choices, Date.now());
-      await sink.choices(event.choices);
+      await sink.choices(event.choices, event.native);
     };
     let failure;
     try {

@@ -27,6 +27,8 @@ export interface Completed {
   readonly counts: TokenCounts;
   readonly usageEstimated: boolean;
   readonly costMicros: number;
+  /** The upstream's own answer, when the request was forwarded natively (passthrough). */
+  readonly native?: unknown;
 }
 
 /** How a stream ended, once its attempt is settled. */
@@ -43,8 +45,11 @@ export interface StreamFinal {
  */
 export interface StreamSink {
   start(served: Served): void;
-  /** Resolves when the client can take more (backpressure), or at once when it is gone. */
-  choices(choices: ChunkChoice[]): Promise<void>;
+  /**
+   * Resolves when the client can take more (backpressure), or at once when it is gone. `native` is the
+   * upstream's own event when the request was forwarded natively.
+   */
+  choices(choices: ChunkChoice[], native?: unknown): Promise<void>;
   /** True once the client is gone: socket closed, or its write deadline passed. */
   readonly gone: boolean;
   finish(final: StreamFinal): Promise<void>;
