@@ -109,11 +109,12 @@ function positiveInteger(value: number, fallback: number): number {
 }
 
 export function planHold(input: HoldPlanInput): HoldPlan {
-  // Image or speech output may be dearer than text: the hold assumes the dearest output price.
-  const pricing = holdPricing(input.pricing);
   let prompt = Number.isFinite(input.promptUpperBound) ? Math.max(0, Math.ceil(input.promptUpperBound)) : 0;
   if (input.contextWindow !== undefined && input.contextWindow > 0)
     prompt = Math.min(prompt, input.contextWindow);
+  // The highest price tier the prompt bound reaches, audio input and image or speech output at their
+  // dearest prices: the hold can only be above the bill, never below.
+  const pricing = holdPricing(input.pricing, prompt);
   const modelMax = positiveInteger(input.modelMaxOutput, 1);
   const balance = Math.max(0, Math.floor(input.balanceMicros));
   const choices = positiveInteger(input.choices ?? 1, 1);

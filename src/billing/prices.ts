@@ -3,8 +3,12 @@
  * per token: cost = Σ tokens × price. Prices may carry up to 4 decimals; they are scaled by 10,000 to
  * integers and the sum is computed with BigInt, so no float ever touches an amount. The total is rounded
  * up once, at the end (a fraction of a micro-USD is charged as one).
+ *
+ * Which prices apply: a model may have long-prompt `tiers` (the highest tier whose threshold the prompt
+ * passes prices every token of the request, as Gemini Pro bills prompts above 200k), and an audio input
+ * price for the uncached audio part of the prompt. Reasoning (thinking) tokens are output.
  */
-import type { Pricing } from '../config/catalogue.ts';
+import type { PriceTier, Pricing } from '../config/catalogue.ts';
 import type { TokenCounts } from '../openai/response.ts';
 
 /** Price units per USD-per-1M-tokens: prices are exact to 4 decimals. */
@@ -17,10 +21,11 @@ const PRICE_SCALE_BIG = BigInt(PRICE_SCALE);
  * grounded requests (Google Search / Maps) are billed per request.
  */
 export type BillableCounts = Pick<TokenCounts, 'prompt' | 'cachedPrompt' | 'completion' | 'reasoning'> &
-  Partial<Pick<TokenCounts, 'completionImage' | 'completionAudio' | 'groundedRequests'>>;
+  Partial<Pick<TokenCounts, 'promptAudio' | 'completionImage' | 'completionAudio' | 'groundedRequests'>>;
 
 export interface ScaledPricing {
   input: bigint;
+  inputAudio: bigint;
   cachedInput: bigint;
   output: bigint;
   outputImage: bigint;
@@ -46,6 +51,7 @@ function scalePrice(name: string, usdPerMillion: number): bigint {
 export function scalePricing(pricing: Pricing): ScaledPricing {
   return {
     input: scalePrice('input', pricing.input),
+    inputAudio: scalePrice('input_audio', pricing.input_audio ?? pricing.input),
     cachedInput: scalePrice('cached_input', pricing.cached_input),
     output: scalePrice('output', pricing.output),
     outputImage: scalePrice('output_image', pricing.output_image ?? pricing.output),
@@ -54,15 +60,54 @@ export function scalePricing(pricing: Pricing): ScaledPricing {
   };
 }
 
-/** The pricing a hold must assume: every output token at the dearest output price the model has. */
-export function holdPricing(pricing: Pricing): Pricing {
-  const output = Math.max(pricing.output, pricing.output_image ?? 0, pricing.output_audio ?? 0);
-  return output === pricing.output ? pricing : { ...pricing, output };
+/**
+ * The prices that bill a request whose prompt has `promptTokens` tokens: the base prices, or those of
+ * the highest tier whose threshold it passes (tier prices it does not state follow the base's rules).
+ */
+export function tierPricing(pricing: Pricing, promptTokens: number): Pricing {
+  let chosen: PriceTier | undefined;
+  for (const tier of pricing.tiers ?? []) {
+    if (
+      promptTokens > tier.above_prompt_tokens &&
+      (!chosen || tier.above_prompt_tokens > chosen.above_prompt_tokens)
+    )
+      chosen = tier;
+  }
+  if (!chosen) return pricing;
+  return {
+    ...pricing,
+    input: chosen.input,
+    cached_input: chosen.cached_input ?? chosen.input,
+    output: chosen.output,
+    input_audio: chosen.input_audio ?? Math.max(chosen.input, pricing.input_audio ?? pricing.input),
+    tiers: [],
+  };
+}
+
+/**
+ * The flat pricing a hold must assume for a prompt bounded by `promptUpperBound`: the highest tier that
+ * bound can reach, every prompt token at the dearer of the text and audio prices, and every output token
+ * at the dearest output price the model has.
+ */
+export function holdPricing(pricing: Pricing, promptUpperBound = 0): Pricing {
+  const tiered = tierPricing(pricing, promptUpperBound);
+  const output = Math.max(tiered.output, tiered.output_image ?? 0, tiered.output_audio ?? 0);
+  const input = Math.max(tiered.input, tiered.input_audio ?? 0);
+  if (output === pricing.output && input === pricing.input && tiered === pricing && !pricing.tiers?.length)
+    return pricing;
+  return { ...tiered, input, input_audio: input, output, tiers: [] };
 }
 
 /** Throws a RangeError for a price the ledger cannot represent exactly (config validation uses it). */
 export function assertPricing(pricing: Pricing): void {
   scalePricing(pricing);
+  let previous = -1;
+  for (const tier of pricing.tiers ?? []) {
+    if (!Number.isInteger(tier.above_prompt_tokens) || tier.above_prompt_tokens <= previous)
+      throw new RangeError('Price tiers need whole above_prompt_tokens thresholds in increasing order');
+    previous = tier.above_prompt_tokens;
+    scalePricing(tierPricing(pricing, tier.above_prompt_tokens + 1));
+  }
 }
 
 function tokens(value: number): bigint {
@@ -77,20 +122,24 @@ function tokens(value: number): bigint {
  * grounded request at `grounding_per_1k` / 1,000.
  */
 export function costMicros(counts: BillableCounts, pricing: Pricing): number {
-  const prices = scalePricing(pricing);
+  const prices = scalePricing(tierPricing(pricing, counts.prompt));
   const prompt = tokens(counts.prompt);
   const cachedRaw = tokens(counts.cachedPrompt);
   const cached = cachedRaw < prompt ? cachedRaw : prompt;
+  // Audio is billed at its own price; cached tokens (any modality) at the cached price.
+  const audioRaw = tokens(counts.promptAudio ?? 0);
+  const audioIn = audioRaw < prompt - cached ? audioRaw : prompt - cached;
   const completion = tokens(counts.completion);
   const reasoning = tokens(counts.reasoning);
   const output = completion > reasoning ? completion : reasoning;
   const image = tokens(counts.completionImage ?? 0);
-  const audioRaw = tokens(counts.completionAudio ?? 0);
+  const audioOutRaw = tokens(counts.completionAudio ?? 0);
   const imageBilled = image < output ? image : output;
-  const audio = audioRaw < output - imageBilled ? audioRaw : output - imageBilled;
+  const audio = audioOutRaw < output - imageBilled ? audioOutRaw : output - imageBilled;
   const grounded = tokens(counts.groundedRequests ?? 0);
   const scaled =
-    (prompt - cached) * prices.input +
+    (prompt - cached - audioIn) * prices.input +
+    audioIn * prices.inputAudio +
     cached * prices.cachedInput +
     (output - imageBilled - audio) * prices.output +
     imageBilled * prices.outputImage +
@@ -112,6 +161,12 @@ export function priceVersion(pricing: Pricing): string {
   if (pricing.output_audio !== undefined && pricing.output_audio !== pricing.output)
     version += `-aud${pricing.output_audio}`;
   if (pricing.grounding_per_1k) version += `-gnd${pricing.grounding_per_1k}`;
+  if (pricing.input_audio !== undefined && pricing.input_audio !== pricing.input)
+    version += `-ain${pricing.input_audio}`;
+  for (const tier of pricing.tiers ?? []) {
+    version += `-gt${tier.above_prompt_tokens}:in${tier.input}-cin${tier.cached_input ?? tier.input}-out${tier.output}`;
+    if (tier.input_audio !== undefined) version += `-ain${tier.input_audio}`;
+  }
   return version;
 }
 

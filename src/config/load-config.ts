@@ -13,6 +13,7 @@ import type { ModelTraits } from '../providers/provider.ts';
 import type { Timeouts } from '../providers/shared/upstream-client.ts';
 import type { PoolKey } from '../routing/key-pool.ts';
 import { resolveProviderKeys } from './provider-keys.ts';
+import { priceAt, priceSchedule, type ScheduledPrice } from './model-pricing.ts';
 import { resolveVertex, vertexBaseUrl, type ResolvedVertex } from './provider-vertex.ts';
 
 export { ConfigError } from './env-refs.ts';
@@ -45,7 +46,10 @@ export interface ResolvedDeployment {
 export interface ResolvedModel {
   readonly name: string;
   readonly deployments: readonly ResolvedDeployment[];
+  /** The price in effect now (read per request; see `pricingSchedule`). */
   readonly pricing: Readonly<Required<Pricing>>;
+  /** Every configured price with its `effective_from`, oldest first (model-pricing.ts). */
+  readonly pricingSchedule: readonly ScheduledPrice[];
   readonly maxOutputTokens: number;
   readonly contextWindow: number;
   readonly traits: ModelTraits;
@@ -300,17 +304,15 @@ function resolveModels(
     if (!pricing)
       throw new ConfigError(`config models.${name}: needs pricing (it is not in the built-in catalogue)`);
     const traits = modelTraits(builtin?.traits, configured);
+    const schedule = priceSchedule(name, pricing);
     result[name] = Object.freeze({
       name,
       deployments: Object.freeze(deployments),
-      pricing: Object.freeze({
-        input: pricing.input,
-        cached_input: pricing.cached_input ?? pricing.input,
-        output: pricing.output,
-        output_image: pricing.output_image ?? pricing.output,
-        output_audio: pricing.output_audio ?? pricing.output,
-        grounding_per_1k: pricing.grounding_per_1k ?? 0,
-      }),
+      // A getter: a price scheduled with `effective_from` takes effect at its time, without a restart.
+      get pricing() {
+        return priceAt(schedule, Date.now());
+      },
+      pricingSchedule: schedule,
       maxOutputTokens: configured?.max_output_tokens ?? builtin?.maxOutputTokens ?? 8192,
       contextWindow: configured?.context_window ?? builtin?.contextWindow ?? 128_000,
       traits,

@@ -32,6 +32,17 @@ const Provider = Type.Object(
   { additionalProperties: false },
 );
 
+const PriceTier = Type.Object(
+  {
+    above_prompt_tokens: Type.Integer({ minimum: 0 }),
+    input: Type.Number({ minimum: 0 }),
+    cached_input: Type.Optional(Type.Number({ minimum: 0 })),
+    output: Type.Number({ minimum: 0 }),
+    input_audio: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
 const Pricing = Type.Object(
   {
     input: Type.Number({ minimum: 0 }),
@@ -43,6 +54,12 @@ const Pricing = Type.Object(
     output_audio: Type.Optional(Type.Number({ minimum: 0 })),
     /** USD per 1,000 grounded requests (Google Search / Maps grounding); default 0. */
     grounding_per_1k: Type.Optional(Type.Number({ minimum: 0 })),
+    /** USD per 1M uncached audio input tokens; default: the input price. */
+    input_audio: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Long-prompt rates (billing/prices.ts `tierPricing`), thresholds increasing. */
+    tiers: Type.Optional(Type.Array(PriceTier, { minItems: 1 })),
+    /** When this price starts (ISO 8601); a model may list several (config/model-pricing.ts). */
+    effective_from: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false },
 );
@@ -81,7 +98,8 @@ const Deployment = Type.Object(
 const Model = Type.Object(
   {
     deployments: Type.Optional(Type.Array(Deployment, { minItems: 1 })),
-    pricing: Type.Optional(Pricing),
+    /** One price, or several with `effective_from` (the one in effect bills each request). */
+    pricing: Type.Optional(Type.Union([Pricing, Type.Array(Pricing, { minItems: 1 })])),
     max_output_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
     context_window: Type.Optional(Type.Integer({ minimum: 1 })),
     fallbacks: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),

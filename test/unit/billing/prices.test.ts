@@ -22,8 +22,10 @@ describe('costMicros', () => {
     // gemini-3.5-flash: 1.5 / 0.15 / 9 USD per 1M = micro-USD per token.
     // 800 × 1.5 + 200 × 0.15 + 500 × 9 = 1200 + 30 + 4500
     assert.equal(costMicros(counts(1000, 200, 500, 300), pricing('gemini-3.5-flash')), 5730);
-    // gemini-3.1-pro: 2 / 0.2 / 12
-    assert.equal(costMicros(counts(1_000_000, 0, 0), pricing('gemini-3.1-pro')), 2_000_000);
+    // gemini-3.1-pro: 2 / 0.2 / 12 up to 200k prompt tokens; a 1M-token prompt is billed at the
+    // long-prompt rate of 4 (pricing-golden.test.ts has the tier cases).
+    assert.equal(costMicros(counts(200_000, 0, 0), pricing('gemini-3.1-pro')), 400_000);
+    assert.equal(costMicros(counts(1_000_000, 0, 0), pricing('gemini-3.1-pro')), 4_000_000);
     assert.equal(costMicros(counts(0, 0, 1_000_000), pricing('gemini-3.1-pro')), 12_000_000);
     assert.equal(costMicros(counts(10, 10, 0), pricing('gemini-3.1-pro')), 2);
   });
