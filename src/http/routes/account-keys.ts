@@ -1,8 +1,14 @@
 /**
  * `/account/keys` (DASHBOARD.md §b, §d): a customer's own keys. Creating one needs the signed-in key
  * re-entered (step-up) and cannot exceed it: the allow-list, RPM, TPM, concurrency and expiry of a new
- * key are at most those of the key that creates it. Disabling sets the expiry to now (re-enabling
- * clears it, within the same bound); deleting revokes, which ends that key's sessions.
+ * key are at most those of the key that creates it. Disabling sets the expiry to now; deleting revokes,
+ * which ends that key's sessions.
+ *
+ * Re-enabling (issue 17, Medium 4) undoes only the customer's own disabling: the audit entry of that
+ * disabling records the expiry it replaced, and the key comes back with that expiry (never later than
+ * the calling key's), only if the expiry is still the one the disabling set (the operator did not change
+ * it since) and only if the key's models and limits are within the calling key's. A key the operator
+ * disabled, or that expired on its own, stays disabled: only the operator can extend it.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
@@ -69,6 +75,37 @@ export function boundedLimits(parent: ApiKeyRecord, body: Static<typeof KeyCreat
   };
 }
 
+const DISABLE_ACTION = 'customer.key.update';
+
+function isUsableNow(key: ApiKeyRecord): boolean {
+  return !key.revokedAt && !(key.expiresAt && Date.parse(key.expiresAt) <= Date.now());
+}
+
+function notReenabled(message: string): PorticoError {
+  return new PorticoError('admin_forbidden', { message, param: 'disabled' });
+}
+
+/** The key's models and limits must be within the calling key's for the caller to turn it back on. */
+function withinCaller(parent: ApiKeyRecord, key: ApiKeyRecord): void {
+  if (
+    parent.models !== null &&
+    (key.models === null || key.models.some((model) => !parent.models?.includes(model)))
+  )
+    throw over('models');
+  const check = (value: number | null, bound: number | null, param: string) => {
+    if (bound !== null && (value === null || value > bound)) throw over(param);
+  };
+  check(key.rpm, parent.rpm, 'rpm');
+  check(key.tpm, parent.tpm, 'tpm');
+  check(key.maxConcurrency, parent.maxConcurrency, 'max_concurrency');
+}
+
+function earlier(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Date.parse(a) <= Date.parse(b) ? a : b;
+}
+
 export function registerAccountKeyRoutes(
   app: FastifyInstance,
   services: Services,
@@ -90,6 +127,24 @@ export function registerAccountKeyRoutes(
     if (!key || key.accountId !== customer.accountId)
       throw new PorticoError('resource_not_found', { message: 'Key not found' });
     return key;
+  };
+
+  /** The expiry a re-enabled key gets back, or a 403 when the customer may not re-enable it. */
+  const reenabledExpiry = async (customer: Customer, key: ApiKeyRecord): Promise<string | null> => {
+    if (key.revokedAt) throw notReenabled('A revoked key cannot be re-enabled');
+    const entries = await store.auditPage({ target: key.id, action: DISABLE_ACTION, limit: 50 });
+    const disabling = entries.find((entry) => typeof entry.detail.disabled_at === 'string');
+    if (!disabling || disabling.detail.disabled_at !== key.expiresAt) {
+      throw notReenabled(
+        'This key was disabled by the operator or has expired; only the operator can re-enable it',
+      );
+    }
+    const previous = (disabling.detail.previous_expires_at as string | null | undefined) ?? null;
+    if (previous !== null && Date.parse(previous) <= Date.now()) {
+      throw notReenabled('This key has expired; only the operator can extend it');
+    }
+    withinCaller(customer.key, key);
+    return earlier(previous, customer.key.expiresAt);
   };
 
   app.get('/account/keys', async (request) => {
@@ -137,13 +192,21 @@ export function registerAccountKeyRoutes(
       const customer = customerOf(request);
       const key = await ownKey(customer, request.params.id);
       const patch: { name?: string | null; expires_at?: string | null } = {};
+      const detail: Record<string, unknown> = { ...request.body };
       if (request.body.name !== undefined) patch.name = request.body.name;
-      if (request.body.disabled === true) patch.expires_at = new Date().toISOString();
-      if (request.body.disabled === false) patch.expires_at = customer.key.expiresAt;
+      // Disabling a key that is already unusable changes nothing (and so cannot launder its expiry).
+      if (request.body.disabled === true && isUsableNow(key)) {
+        patch.expires_at = new Date().toISOString();
+        detail.disabled_at = patch.expires_at;
+        detail.previous_expires_at = key.expiresAt;
+      }
+      if (request.body.disabled === false && !isUsableNow(key)) {
+        patch.expires_at = await reenabledExpiry(customer, key);
+      }
       const record = await updateKey(store, key.id, patch, services.config.models);
       services.keyCache.invalidate(record.hash);
       if (request.body.disabled === true) sessions.deleteForKey(key.id);
-      await audit(request, customer.actor, 'customer.key.update', key.id, { ...request.body });
+      await audit(request, customer.actor, DISABLE_ACTION, key.id, detail);
       return keyJson(record);
     },
   );
