@@ -7,6 +7,7 @@ import type { PorticoError } from '../errors.ts';
 import type { ChunkChoice } from '../openai/response.ts';
 import type { Door } from '../pipeline/door.ts';
 import type { RequestContext } from '../pipeline/context.ts';
+import type { NativeRequest } from '../providers/provider.ts';
 import type { JsonEncoder, Served, StreamFinal } from '../pipeline/exchange/types.ts';
 
 export interface ErrorReply {
@@ -33,4 +34,9 @@ export interface DoorCodec extends Door {
   streamEncoder(context: RequestContext): StreamEncoder;
   /** The error in the dialect's shape, before any answer started. */
   errorReply(error: PorticoError): ErrorReply;
+  /**
+   * Native passthrough (optional): the client's own body to forward when the chosen upstream speaks this
+   * door's dialect. Called by `serveDoor` once admission (decode included) passed; undefined: translate.
+   */
+  native?(raw: unknown, context: RequestContext): NativeRequest | undefined;
 }

@@ -60,6 +60,7 @@ export async function serveDoor(
   let sink: SseSink | undefined;
   try {
     for (const stage of ADMISSION_STAGES) await stage(context);
+    if (codec.native) context.native = codec.native(context.rawBody, context);
     if (context.replay) return sendReplay(context, codec, reply);
     if (codec.wantsStream(context)) {
       sink = new SseSink(codec.streamEncoder(context), (served) => {
