@@ -196,6 +196,22 @@ describe('Gemini features through the gateway', () => {
     assert.equal(logprobs.map((entry) => entry.token).join(''), completion.choices[0]?.message.content);
     assert.equal(logprobs[0]?.top_logprobs.length, 2);
     assert.equal((completion.choices[0] as any).native_finish_reason, 'STOP');
+
+    const stream = await client.chat.completions.create({
+      model: 'gemini-2.5-flash',
+      messages: [{ role: 'user', content: 'Say something' }],
+      logprobs: true,
+      top_logprobs: 2,
+      stream: true,
+    });
+    let content = '';
+    let tokens = '';
+    for await (const chunk of stream) {
+      content += chunk.choices[0]?.delta.content ?? '';
+      for (const entry of chunk.choices[0]?.logprobs?.content ?? []) tokens += entry.token;
+    }
+    assert.ok(content.length > 0);
+    assert.equal(tokens, content, 'each chunk carries the logprobs of its own text');
   });
 
   const reasons: Array<[string, string]> = [
