@@ -112,3 +112,17 @@ export function checkToolMix(functionTools: number, builtins: number, gemini3: b
   }
   return true;
 }
+
+/**
+ * Whether the request may be billed a grounded prompt (Google Search or Maps grounding asked for in any
+ * of the three spellings), for holds: the hold must cover `grounding_per_1k` / 1,000 when it does.
+ */
+export function requestsGrounding(request: ChatCompletionRequest): boolean {
+  if (request.web_search_options != null) return true;
+  if ((request.tools ?? []).some((tool) => tool.type === 'google_search' || tool.type === 'google_maps')) {
+    return true;
+  }
+  const extras = request.extra_body?.google ?? request.google ?? {};
+  const tools = extras.tools;
+  return Array.isArray(tools) && tools.some((tool) => isRecord(tool) && isGroundingTool(tool as GeminiTool));
+}

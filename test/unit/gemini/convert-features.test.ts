@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ChatCompletionRequest } from '../../../src/openai/request.ts';
+import { requestsGrounding } from '../../../src/providers/gemini/builtin-tools.ts';
 import { convertRequest } from '../../../src/providers/gemini/convert-request.ts';
 import { convertResponse } from '../../../src/providers/gemini/convert-response.ts';
 import type { GeminiRequest } from '../../../src/providers/gemini/gemini-types.ts';
@@ -276,5 +277,19 @@ describe('tool results', () => {
       { functionResponse: { name: 'shot', response: { content: schema } } },
       { functionResponse: { name: 'shot', response: { ok: true } } },
     ]);
+  });
+});
+
+describe('requestsGrounding (for holds)', () => {
+  test('true for search or maps in any spelling, false otherwise', () => {
+    const base = { model: 'm', messages: [{ role: 'user' as const, content: 'Hi' }] };
+    assert.equal(requestsGrounding({ ...base, web_search_options: {} }), true);
+    assert.equal(requestsGrounding({ ...base, tools: [{ type: 'google_maps' }] }), true);
+    assert.equal(requestsGrounding({ ...base, google: { tools: [{ googleSearch: {} }] } }), true);
+    assert.equal(
+      requestsGrounding({ ...base, tools: [{ type: 'url_context' }, { type: 'code_execution' }] }),
+      false,
+    );
+    assert.equal(requestsGrounding(base), false);
   });
 });
