@@ -1,5 +1,5 @@
 /**
- * A door is a codec between one inbound dialect and the canonical request/events (ADR 060). It decodes
+ * A door is a codec between one inbound dialect and the canonical request/events (ADR 061). It decodes
  * the body (admission), encodes JSON answers and stream events, and shapes errors in its own format.
  * `serve.ts` drives any codec through admission and the exchange.
  */

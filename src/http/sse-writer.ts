@@ -11,7 +11,7 @@
 import type { ServerResponse } from 'node:http';
 
 const KEEPALIVE_COMMENT = ': keep-alive\n\n';
-export const DEFAULT_WRITE_TIMEOUT_MS = 30_000;
+const DEFAULT_WRITE_TIMEOUT_MS = 30_000;
 
 export class KeepAliveTicker {
   readonly #writers = new Set<SseWriter>();

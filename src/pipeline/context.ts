@@ -44,6 +44,3 @@ export interface RequestContext {
 }
 
 export type Stage = (context: RequestContext) => void | Promise<void>;
-
-/** The former name, while files in flux move to `RequestContext`. */
-export type ChatContext = RequestContext;

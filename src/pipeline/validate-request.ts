@@ -13,7 +13,6 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Errors } from '@sinclair/typebox/errors';
 import { PorticoError } from '../errors.ts';
 import { ChatCompletionRequest, KNOWN_REQUEST_FIELDS } from '../openai/request.ts';
-import type { ChatContext } from './context.ts';
 
 const messagesSchema = ChatCompletionRequest.properties.messages;
 const messageSchema: TSchema = messagesSchema.items;
@@ -255,8 +254,4 @@ export async function validateChatRequestYielding(raw: unknown): Promise<ChatCom
     }
   }
   return body as ChatCompletionRequest;
-}
-
-export async function validateRequest(context: ChatContext): Promise<void> {
-  context.body = await validateChatRequestYielding(context.rawBody);
 }

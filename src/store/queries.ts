@@ -57,16 +57,6 @@ export function selectKeys(db: Db, accountId?: string) {
   return query.orderBy('created_at').orderBy('id');
 }
 
-/** `>=` rather than `>`: a poller passing the newest time it saw never misses a same-millisecond change. */
-export function selectKeysChangedSince(db: Db, since: string) {
-  return db
-    .selectFrom('api_keys')
-    .selectAll()
-    .where('updated_at', '>=', since)
-    .orderBy('updated_at')
-    .orderBy('id');
-}
-
 export function selectSetting(db: Db, name: string) {
   return db.selectFrom('settings').select('value').where('name', '=', name);
 }

@@ -55,8 +55,6 @@ export interface AccountStore {
   listKeys(accountId?: string): Promise<ApiKeyRecord[]>;
   updateKey(id: string, patch: KeyPatch): Promise<ApiKeyRecord | undefined>;
   revokeKey(id: string): Promise<ApiKeyRecord | undefined>;
-  /** Keys changed (created, updated, revoked) after `since` (ISO time), for cache invalidation. */
-  keysChangedSince(since: string): Promise<ApiKeyRecord[]>;
 }
 
 /** Money: holds, settles, recovery of lost holds, credits. The rules themselves live in money.ts. */

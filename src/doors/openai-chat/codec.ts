@@ -5,7 +5,7 @@
  */
 import { errorHeaders } from '../../http/error-response.ts';
 import { toUsage, type ChatCompletion, type ChunkChoice } from '../../openai/response.ts';
-import { validateChatRequest } from '../../pipeline/validate-request.ts';
+import { validateChatRequestYielding } from '../../pipeline/validate-request.ts';
 import type { RequestContext } from '../../pipeline/context.ts';
 import type { Completed, Served, StreamFinal } from '../../pipeline/exchange/types.ts';
 import type { PorticoError } from '../../errors.ts';
@@ -56,7 +56,7 @@ class ChunkEncoder implements StreamEncoder {
 
 export const openAIChatDoor: DoorCodec = {
   name: 'openai-chat',
-  decode: (raw) => validateChatRequest(raw),
+  decode: (raw) => validateChatRequestYielding(raw),
   wantsStream: (context) => context.body?.stream === true,
   encodeJson: (context) => (completed: Completed) => {
     const body: ChatCompletion = {

@@ -51,10 +51,6 @@ export class Exchange {
     this.#signals = new RequestSignals(clientSignal, context.services.routing.drain);
   }
 
-  get context(): RequestContext {
-    return this.#context;
-  }
-
   /** Aborted when the client leaves or the drain cut ends the request (the writer listens to it). */
   get signal(): AbortSignal {
     return this.#signals.upstream;
@@ -246,8 +242,8 @@ export class Exchange {
   }
 }
 
-/** The request counters for any request, admitted or not (an exchange may never have been made). */
-export function recordRequestMetrics(context: RequestContext, status: number): void {
+/** The request counters, for every request an exchange closes (admitted or not). */
+function recordRequestMetrics(context: RequestContext, status: number): void {
   const { metrics } = context.services;
   const model = context.model?.name ?? 'unknown';
   const door = context.door.name;

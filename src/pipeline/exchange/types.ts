@@ -1,6 +1,6 @@
 /**
  * The canonical request and events the exchange works in. Portico's canonical form is the validated
- * OpenAI Chat Completions request and its choices / chunk choices (ADR 060): every door decodes into it
+ * OpenAI Chat Completions request and its choices / chunk choices (ADR 061): every door decodes into it
  * and encodes from it, every provider translates from it. It is the richest common shape the upstreams
  * share, and the seed's own contract, so the OpenAI chat door is the identity codec.
  */

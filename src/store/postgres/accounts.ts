@@ -182,9 +182,5 @@ export function postgresAccounts(connection: PostgresConnection): AccountStore {
         return row ? toApiKey(row) : undefined;
       });
     },
-
-    async keysChangedSince(since) {
-      return (await q.selectKeysChangedSince(db, since).execute()).map(toApiKey);
-    },
   };
 }

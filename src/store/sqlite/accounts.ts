@@ -171,9 +171,5 @@ export function sqliteAccounts(connection: SqliteConnection): AccountStore {
         return readKey(id);
       });
     },
-
-    async keysChangedSince(since) {
-      return connection.all(q.selectKeysChangedSince(kysely, since)).map(toApiKey);
-    },
   };
 }
