@@ -9,6 +9,7 @@ import { doorOf, sendDoorError } from './doors/serve.ts';
 import { registerJsonBodyParser } from './http/body-parser.ts';
 import { registerClientGate } from './http/client-gate.ts';
 import { proxyTrust } from './http/trust-proxy.ts';
+import { metricsAccess } from './http/metrics-access.ts';
 import { registerAdminRoutes } from './http/routes/admin.ts';
 import { registerChatRoutes } from './doors/openai-chat/route.ts';
 import { registerHealthRoutes } from './http/routes/health.ts';
@@ -71,7 +72,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerChatRoutes(app, services);
   registerAdminRoutes(app, services);
   registerOpenApiRoute(app, PACKAGE_VERSION);
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { onRequest: metricsAccess(services, trust) }, async (_request, reply) => {
     services.metrics.limiterDegraded.set(services.limiter.status().healthy ? 0 : 1);
     services.metrics.openStreams.set(services.sseTicker.size);
     return reply.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());

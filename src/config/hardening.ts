@@ -74,7 +74,14 @@ export const DEFAULT_HARDENING: HardeningConfig = Object.freeze({
 
 type HardeningServer = Static<ReturnType<typeof Type.Object<typeof HardeningServerFields>>>;
 
-export function resolveHardening(server: HardeningServer | undefined): HardeningConfig {
+/**
+ * `PORTICO_TRUST_PROXY` (comma-separated addresses or ranges) overrides `server.trust_proxy`, so a
+ * container deployment can name its proxy network without a config file.
+ */
+export function resolveHardening(
+  server: HardeningServer | undefined,
+  env: Readonly<Record<string, string | undefined>> = {},
+): HardeningConfig {
   const media = server?.media;
   const bytes = (megabytes: number | undefined, fallback: number) =>
     megabytes === undefined ? fallback : Math.floor(megabytes * MB);
@@ -83,7 +90,13 @@ export function resolveHardening(server: HardeningServer | undefined): Hardening
     bodyTimeoutMs: server?.body_timeout_ms ?? DEFAULT_HARDENING.bodyTimeoutMs,
     unauthenticatedConnectionsPerIp:
       server?.unauthenticated_connections_per_ip ?? DEFAULT_HARDENING.unauthenticatedConnectionsPerIp,
-    trustProxy: Object.freeze([...(server?.trust_proxy ?? [])]),
+    trustProxy: Object.freeze(
+      env.PORTICO_TRUST_PROXY
+        ? env.PORTICO_TRUST_PROXY.split(',')
+            .map((entry) => entry.trim())
+            .filter(Boolean)
+        : [...(server?.trust_proxy ?? [])],
+    ),
     media: Object.freeze({
       maxParts: media?.max_parts ?? DEFAULT_HARDENING.media.maxParts,
       maxTotalBytes: bytes(media?.max_total_mb, DEFAULT_HARDENING.media.maxTotalBytes),

@@ -151,7 +151,7 @@ function resolve(file: ConfigFile, env: NodeJS.ProcessEnv, configPath: string | 
     port: positiveInt('PORTICO_PORT', env.PORTICO_PORT, file.server?.port ?? 8787),
     maxBodyBytes: Math.floor((file.server?.max_body_mb ?? 16) * 1024 * 1024),
     maxConcurrency: file.server?.max_concurrency ?? 4096,
-    hardening: resolveHardening(file.server),
+    hardening: resolveHardening(file.server, env),
     sseWriteTimeoutMs: file.server?.sse_write_timeout_ms ?? 30_000,
     logLevel: env.PORTICO_LOG_LEVEL || file.server?.log_level || 'info',
     databaseUrl: env.PORTICO_DATABASE_URL || file.database?.url || 'sqlite:./data/portico.db',

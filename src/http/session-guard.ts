@@ -106,15 +106,17 @@ export function registerSessionGuard(app: FastifyInstance, services: Services, s
     if (request.headers.authorization !== undefined) return;
     const id = readCookie(request.headers.cookie, SESSION_COOKIE);
     const isWrite = WRITE_METHODS.has(request.method);
-    const path = request.url.split('?')[0];
-    if (isWrite && path === '/dashboard/session' && !sameOrigin(request)) {
+    // The route Fastify matched, not the raw URL: `/dashboard/%73ession` is the same route.
+    const path = request.routeOptions.url ?? request.url.split('?')[0];
+    const isSignIn = request.method === 'POST' && path === '/dashboard/session';
+    if (isSignIn && !sameOrigin(request)) {
       throw new PorticoError('admin_forbidden', { message: 'Cross-origin sign-in refused' });
     }
     if (!id || id.length > 100) return;
     const caller = await resolveSession(services, sessions, id);
     if (!caller) return;
-    // Sign-in itself needs no CSRF token (the page has none yet); every other write does.
-    if (isWrite && path !== '/dashboard/session') {
+    // Sign-in itself needs no CSRF token (the page has none yet); every other write does, sign-out too.
+    if (isWrite && !isSignIn) {
       const csrf = request.headers[CSRF_HEADER];
       if (!sameOrigin(request))
         throw new PorticoError('admin_forbidden', { message: 'Cross-origin request refused' });

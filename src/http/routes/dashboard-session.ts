@@ -64,6 +64,7 @@ export function registerDashboardSessionRoutes(
         request.log.warn({ ip: request.ip }, 'dashboard sign-in throttled');
         throw new PorticoError('rate_limited', {
           message: 'Too many failed sign-in attempts; wait a minute',
+          retryAfterSeconds: 60,
         });
       }
       const previous = readCookie(request.headers.cookie, SESSION_COOKIE);
@@ -99,7 +100,8 @@ export function registerDashboardSessionRoutes(
       }
       if (!session || !caller) {
         limiter.fail(buckets);
-        await audit('anonymous', 'session.fail', secret.slice(0, 14), { ip: request.ip });
+        // Never any part of the secret itself (it may be a real key mistyped): a short hash names it.
+        await audit('anonymous', 'session.fail', `sha256:${hash.slice(0, 12)}`, { ip: request.ip });
         throw new PorticoError('authentication_failed', {
           message: 'Sign-in failed: the key is unknown, expired, revoked or not allowed here',
         });
