@@ -25,6 +25,7 @@ import { chargeRequestMedia } from '../shared/request-media.ts';
 import { DEFAULT_HARDENING, type MediaLimits } from '../../config/hardening.ts';
 import { parseGeminiJson } from './parse-response.ts';
 import { transformGeminiStream } from './stream-transform.ts';
+import { nativeGeminiBody, nativeGeminiStream } from './native-passthrough.ts';
 
 export interface GeminiProviderOptions {
   name: string;
@@ -118,12 +119,18 @@ export class GeminiProvider implements Provider {
     const converted = convertResponse(parseGeminiJson(text, response.status), {
       wav: input.request.audio?.format === 'wav',
     });
+    if (input.native?.dialect === 'gemini') {
+      return { ...converted, usageEstimated: false, credential, native: JSON.parse(text) as unknown };
+    }
     return { ...converted, usageEstimated: false, credential };
   }
 
   async stream(input: ProviderRequest): Promise<AsyncIterable<StreamEvent> & ServedByKey> {
     const { response, credential } = await this.#post(input, ':streamGenerateContent?alt=sse');
-    return Object.assign(transformGeminiStream(parseSseData(response.body, input.signal)), { credential });
+    const payloads = parseSseData(response.body, input.signal);
+    const events =
+      input.native?.dialect === 'gemini' ? nativeGeminiStream(payloads) : transformGeminiStream(payloads);
+    return Object.assign(events, { credential });
   }
 
   /**
@@ -137,11 +144,16 @@ export class GeminiProvider implements Provider {
   ): Promise<{ response: UpstreamResponse; credential: string }> {
     const budget = new MediaBudget(this.#media);
     chargeRequestMedia(input.request, budget);
-    const converted = await convertRequest(input, {
-      fetchMedia: (url, signal) => this.#fetchMedia(url, signal, budget),
-    });
     const extras = this.#endpoint.bodyExtras;
-    const body = JSON.stringify(extras ? { ...converted, ...extras } : converted);
+    // A request from the Gemini-native door goes as the client wrote it (native-passthrough.ts).
+    let payload = nativeGeminiBody(input, extras);
+    if (payload === undefined) {
+      const converted = await convertRequest(input, {
+        fetchMedia: (url, signal) => this.#fetchMedia(url, signal, budget),
+      });
+      payload = extras ? { ...converted, ...extras } : { ...converted };
+    }
+    const body = JSON.stringify(payload);
     const path = `${this.#endpoint.modelPath(input.upstreamModel)}${method}`;
     const { value, credential } = await callWithPool(this.#keys, input, async (key) => {
       const headers = { ...this.#headers(input), ...(await this.#endpoint.credentialHeaders(key)) };
