@@ -99,6 +99,8 @@ export interface HoldPlanInput {
   contextWindow?: number;
   /** Completions asked for (`n`): each may use the whole output allowance, the prompt is billed once. */
   choices?: number;
+  /** Grounded requests the attempt may be billed (search / maps grounding asked for): 0 or 1. */
+  groundedRequests?: number;
 }
 
 export type HoldPlan =
@@ -118,8 +120,12 @@ export function planHold(input: HoldPlanInput): HoldPlan {
   const modelMax = positiveInteger(input.modelMaxOutput, 1);
   const balance = Math.max(0, Math.floor(input.balanceMicros));
   const choices = positiveInteger(input.choices ?? 1, 1);
+  const groundedRequests = input.groundedRequests ?? 0;
   const holdFor = (outputTokens: number) =>
-    costMicros({ prompt, cachedPrompt: 0, completion: outputTokens * choices, reasoning: 0 }, pricing);
+    costMicros(
+      { prompt, cachedPrompt: 0, completion: outputTokens * choices, reasoning: 0, groundedRequests },
+      pricing,
+    );
 
   if (input.requestedMaxTokens !== undefined) {
     const maxOutputTokens = Math.min(positiveInteger(input.requestedMaxTokens, 1), modelMax);
@@ -132,7 +138,10 @@ export function planHold(input: HoldPlanInput): HoldPlan {
   // The largest allowance k <= modelMax with ceil((prompt*in + n*k*out) / SCALE) <= balance, i.e.
   // prompt*in + n*k*out <= balance*SCALE (balance is an integer), solved exactly in BigInt.
   const prices = scalePricing(pricing);
-  const budget = BigInt(balance) * BigInt(PRICE_SCALE) - BigInt(prompt) * prices.input;
+  const budget =
+    BigInt(balance) * BigInt(PRICE_SCALE) -
+    BigInt(prompt) * prices.input -
+    BigInt(groundedRequests) * prices.grounding * 1000n;
   let maxOutputTokens = modelMax;
   if (prices.output > 0n) {
     const affordable = budget < 0n ? 0n : budget / (prices.output * BigInt(choices));

@@ -302,3 +302,55 @@ describe('a slow reader', () => {
     assert.equal(gateway.services.sseTicker.size, 0, 'the writer left the keep-alive ticker');
   });
 });
+
+describe('upstream model gone, and grounding in the hold', () => {
+  let gateway: Gateway;
+  before(async () => {
+    gateway = await startGateway({
+      models: {
+        'gemini-retired': {
+          deployments: [{ provider: 'google', model: 'gemini-retired-upstream' }],
+          pricing: { input: 1, output: 2 },
+          fallbacks: ['gemini-current'],
+        },
+        'gemini-current': {
+          deployments: [{ provider: 'google', model: 'gemini-2.5-flash' }],
+          pricing: { input: 0.3, output: 2.5, grounding_per_1k: 35 },
+        },
+      },
+    });
+  });
+  after(async () => gateway.close());
+
+  test('an upstream 404 is the seed’s 404 suggesting a fallback the key may use', async () => {
+    const { key } = await gateway.account(5);
+    const response = await chat(gateway, key, {
+      model: 'gemini-retired',
+      max_tokens: 20,
+      messages: [{ role: 'user', content: 'hello [[sim:status=404]]' }],
+    });
+    assert.equal(response.status, 404);
+    const body: any = await response.json();
+    assert.equal(body.error.param, 'model');
+    assert.equal(body.error.fallback_suggestion, 'gemini-current');
+  });
+
+  test('a grounded request holds the grounding charge', async () => {
+    // $0.02 covers the tokens of a short request, not the $0.035 of one grounded request.
+    const { key } = await gateway.account(0.02);
+    const plain = await chat(gateway, key, {
+      model: 'gemini-current',
+      max_tokens: 20,
+      messages: [{ role: 'user', content: 'weather in Lisbon' }],
+    });
+    assert.equal(plain.status, 200);
+    await plain.text();
+    const grounded = await chat(gateway, key, {
+      model: 'gemini-current',
+      max_tokens: 20,
+      web_search_options: {},
+      messages: [{ role: 'user', content: 'weather in Lisbon' }],
+    });
+    assert.equal(grounded.status, 402);
+  });
+});

@@ -15,7 +15,7 @@ import { AttemptRouter } from '../../routing/attempt-router.ts';
 import { ShutdownError } from '../../routing/drain.ts';
 import { planAttempts, type AttemptTarget } from '../../routing/plan.ts';
 import { retryScope } from '../../routing/retry-policy.ts';
-import { keyAllows } from '../resolve-model.ts';
+import { allowedModels, closestModel, keyAllows } from '../resolve-model.ts';
 import type { RequestContext } from '../context.ts';
 import { promptOnlyUsage } from '../../billing/estimate-usage.ts';
 import { holdCredits, settleCredits, type AttemptRecord } from './credits.ts';
@@ -146,8 +146,37 @@ async function pause(waitMs: number, signals: RequestSignals): Promise<void> {
   }
 }
 
-function finalError(router: AttemptRouter, lastError: AttemptFailure | undefined, now: number): PorticoError {
-  if (lastError) return lastError.clientError;
+/**
+ * An upstream that no longer knows the model (a retired Gemini model still in the catalogue): the
+ * seed's 404, suggesting the model's first fallback the key may use, else the closest model it may use.
+ */
+function modelGone(context: RequestContext, error: PorticoError): PorticoError {
+  const { key, model, services } = context;
+  if (!key || !model) return error;
+  const models = services.config.models;
+  const usable = (name: string) =>
+    name !== model.name && models[name] !== undefined && keyAllows(key, models[name]);
+  const suggestion =
+    model.fallbacks.find(usable) ??
+    closestModel(
+      model.name,
+      allowedModels(models, key)
+        .map((candidate) => candidate.name)
+        .filter(usable),
+    );
+  return new PorticoError('model_not_found', { message: error.message, param: 'model', suggestion });
+}
+
+function finalError(
+  context: RequestContext,
+  router: AttemptRouter,
+  lastError: AttemptFailure | undefined,
+  now: number,
+): PorticoError {
+  if (lastError) {
+    const error = lastError.clientError;
+    return error.code === 'model_not_found' ? modelGone(context, error) : error;
+  }
   const cooling = router.cooling(now);
   if (cooling) {
     // Every deployment asked us to back off and the wait does not fit the budget: say so, without a call.
@@ -191,7 +220,7 @@ async function routeAttempts<T>(
       router.failed(target, scope, routing.now());
     }
   }
-  throw finalError(router, lastError, routing.now());
+  throw finalError(context, router, lastError, routing.now());
 }
 
 export interface AnsweredAttempt {

@@ -10,6 +10,7 @@ import type { TokenCounts } from '../../openai/response.ts';
 import type { AttemptTarget } from '../../routing/plan.ts';
 import type { SettleInput, TerminalState } from '../../store/types.ts';
 import { isDatabaseUnavailable } from '../../store/errors.ts';
+import { requestsGrounding } from '../../providers/gemini/builtin-tools.ts';
 import type { RequestContext } from '../context.ts';
 
 export interface AttemptRecord {
@@ -76,6 +77,7 @@ export async function holdCredits(
     balanceMicros: requested != null ? NO_CAP_BALANCE : account.balanceMicros,
     contextWindow: target.model.contextWindow,
     choices: body.n ?? 1,
+    groundedRequests: requestsGrounding(body) ? 1 : 0,
   });
   if ('insufficient' in plan) throw refused();
   const held = await services.store.hold({
