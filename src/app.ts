@@ -12,6 +12,7 @@ import { proxyTrust } from './http/trust-proxy.ts';
 import { metricsAccess } from './http/metrics-access.ts';
 import { registerAdminRoutes } from './http/routes/admin.ts';
 import { registerChatRoutes } from './doors/openai-chat/route.ts';
+import { registerResponsesRoutes } from './doors/openai-responses/route.ts';
 import { registerHealthRoutes } from './http/routes/health.ts';
 import { registerModelRoutes } from './http/routes/models.ts';
 import type { Services } from './services.ts';
@@ -70,6 +71,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerHealthRoutes(app, services);
   registerModelRoutes(app, services);
   registerChatRoutes(app, services);
+  registerResponsesRoutes(app, services);
   registerAdminRoutes(app, services);
   registerOpenApiRoute(app, PACKAGE_VERSION);
   app.get('/metrics', { onRequest: metricsAccess(services, trust) }, async (_request, reply) => {
