@@ -10,6 +10,7 @@ import { registerJsonBodyParser } from './http/body-parser.ts';
 import { registerClientGate } from './http/client-gate.ts';
 import { proxyTrust } from './http/trust-proxy.ts';
 import { metricsAccess } from './http/metrics-access.ts';
+import { clientErrorHandler } from './http/client-error.ts';
 import { registerAdminRoutes } from './http/routes/admin.ts';
 import { registerChatRoutes } from './doors/openai-chat/route.ts';
 import { registerResponsesRoutes } from './doors/openai-responses/route.ts';
@@ -39,6 +40,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 512 },
     // X-Forwarded-For is believed only from the operator's proxies (server.trust_proxy).
     trustProxy: (address: string) => trust.isTrusted(address),
+    clientErrorHandler,
   });
   // Slowloris on the headers (RELIABILITY L4): the whole header block within 15 s.
   app.server.headersTimeout = 15_000;
