@@ -19,12 +19,13 @@ import { resolveVertex, vertexBaseUrl, type ResolvedVertex } from './provider-ve
 export { ConfigError } from './env-refs.ts';
 
 export const GOOGLE_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
+export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com/v1';
 /** Sentinel base URL: the in-process simulator, whose port is known only once it listens. */
 export const SIMULATOR_BASE_URL = 'simulator:';
 
 export interface ResolvedProvider {
   readonly name: string;
-  readonly type: 'gemini' | 'openai' | 'vertex';
+  readonly type: 'gemini' | 'openai' | 'vertex' | 'anthropic';
   readonly baseUrl: string;
   /** The first key of `keys` (kept for code that shows whether a key is set). */
   readonly apiKey: string;
@@ -226,7 +227,10 @@ function resolveProviders(file: ConfigFile, env: NodeJS.ProcessEnv): Record<stri
         : resolveProviderKeys(name, provider.api_key, provider.api_keys);
     result[name] = {
       name,
-      type: provider.type === 'openai' ? 'openai' : provider.type === 'vertex' ? 'vertex' : 'gemini',
+      type:
+        provider.type === 'openai' || provider.type === 'vertex' || provider.type === 'anthropic'
+          ? provider.type
+          : 'gemini',
       baseUrl,
       apiKey: keys[0]?.secret ?? '',
       keys,
@@ -244,6 +248,7 @@ function resolveProviders(file: ConfigFile, env: NodeJS.ProcessEnv): Record<stri
 
 function defaultBaseUrl(name: string, provider: NonNullable<ConfigFile['providers']>[string]): string {
   if (provider.type === 'gemini') return GOOGLE_BASE_URL;
+  if (provider.type === 'anthropic') return ANTHROPIC_BASE_URL;
   if (provider.type !== 'vertex') return '';
   const express = provider.api_key !== undefined || provider.api_keys !== undefined;
   return vertexBaseUrl(express ? null : (provider.location ?? resolveVertex(name, provider).location));

@@ -19,6 +19,7 @@ const Provider = Type.Object(
       Type.Literal('gemini'),
       Type.Literal('vertex'),
       Type.Literal('openai'),
+      Type.Literal('anthropic'),
       Type.Literal('simulator'),
     ]),
     base_url: Type.Optional(Type.String({ minLength: 1 })),

@@ -6,6 +6,7 @@
 import type { ResolvedProvider } from '../config/load-config.ts';
 import type { MediaLimits } from '../config/hardening.ts';
 import { KeyPool, type KeyPoolEvent, type KeyStatus } from '../routing/key-pool.ts';
+import { AnthropicProvider } from './anthropic/anthropic-provider.ts';
 import { GeminiProvider, type GeminiEndpoint } from './gemini/gemini-provider.ts';
 import { VertexTokenSource } from './vertex/token-source.ts';
 import { vertexEndpoint } from './vertex/vertex-endpoint.ts';
@@ -51,7 +52,9 @@ export class ProviderRegistry {
         provider.name,
         provider.type === 'openai'
           ? new OpenAICompatibleProvider(settings)
-          : new GeminiProvider({ ...settings, endpoint: this.#endpoint(provider, options) }),
+          : provider.type === 'anthropic'
+            ? new AnthropicProvider(settings)
+            : new GeminiProvider({ ...settings, endpoint: this.#endpoint(provider, options) }),
       );
     }
   }

@@ -5,6 +5,8 @@
 import { DEFAULT_ANSWER_TOKENS, planGeneration, type GenerationPlan } from './generation-plan.ts';
 import { geminiResponseBody, geminiStreamScript } from './gemini-protocol.ts';
 import { readGeminiRequest } from './gemini-request.ts';
+import { anthropicMessageBody, anthropicStreamScript } from './anthropic-protocol.ts';
+import { readAnthropicRequest } from './anthropic-request.ts';
 import { openAICompletionBody, openAIStreamScript } from './openai-protocol.ts';
 import { readOpenAIRequest } from './openai-request.ts';
 import { isRecord, type StreamScript, type UsageMode } from './protocol.ts';
@@ -29,6 +31,22 @@ export function prepare(
   nextToolCallId: () => string,
   responseId: string,
 ): Prepared {
+  if (target.protocol === 'anthropic') {
+    const generation = readAnthropicRequest(body, settings);
+    attempt.model = generation.model;
+    attempt.stream = generation.stream;
+    attempt.maxOutputTokens = generation.maxOutputTokens;
+    const plan = planGeneration(generation, {
+      answerTokens: answerTokens(settings, generation.stream),
+      nextToolCallId,
+    });
+    const id = `msg_${responseId}`;
+    return {
+      plan,
+      answer: (mode) => anthropicMessageBody(plan, id, mode),
+      script: (chunks, mode) => anthropicStreamScript(plan, id, chunks, mode),
+    };
+  }
   if (target.protocol === 'openai') {
     const generation = readOpenAIRequest(body, settings);
     attempt.model = generation.model;

@@ -2,6 +2,7 @@
  * Writing whole answers: JSON bodies with their length, errors in the protocol's shape (with
  * `Retry-After` when asked), and the non-stream body faults (reset, padding).
  */
+import { anthropicErrorBody } from './anthropic-protocol.ts';
 import type { Exchange } from './exchange.ts';
 import type { GenerationPlan } from './generation-plan.ts';
 import { geminiErrorBody } from './gemini-errors.ts';
@@ -33,12 +34,14 @@ export function sendError(exchange: Exchange, target: ApiRoute, reply: ErrorRepl
   const body =
     target.protocol === 'openai'
       ? openAIErrorBody(reply.status, reply.message, reply.param ?? null)
-      : geminiErrorBody(reply.status, {
-          model: target.model,
-          message: reply.message,
-          reason: reply.reason,
-          retryAfterSeconds: reply.retryAfterSeconds,
-        });
+      : target.protocol === 'anthropic'
+        ? anthropicErrorBody(reply.status, reply.message)
+        : geminiErrorBody(reply.status, {
+            model: target.model,
+            message: reply.message,
+            reason: reply.reason,
+            retryAfterSeconds: reply.retryAfterSeconds,
+          });
   sendJson(exchange, reply.status, body, reply.retryAfterSeconds);
 }
 

@@ -22,8 +22,14 @@ export interface GeminiRoute {
   readonly vertex?: { readonly project: string | null; readonly location: string | null };
 }
 
+/** Anthropic Messages: `POST /v1/messages`. */
+export interface AnthropicRoute {
+  readonly protocol: 'anthropic';
+  readonly path: string;
+}
+
 /** An endpoint that generates: it is logged as an attempt. */
-export type ApiRoute = OpenAIRoute | GeminiRoute;
+export type ApiRoute = OpenAIRoute | GeminiRoute | AnthropicRoute;
 
 export type Route =
   ApiRoute | { readonly protocol: 'health' | 'models' | 'token' | 'none'; readonly path: string };
@@ -96,6 +102,7 @@ export function route(method: string, url: string): Route {
   if (method === 'POST') {
     if (path === '/v1/chat/completions' || path === '/chat/completions') return { protocol: 'openai', path };
     if (path === '/token') return { protocol: 'token', path };
+    if (path === '/v1/messages' || path === '/messages') return { protocol: 'anthropic', path };
     return geminiRoute(path, query) ?? vertexRoute(path, query) ?? { protocol: 'none', path };
   }
   if (method === 'GET' || method === 'HEAD') {

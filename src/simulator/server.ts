@@ -46,7 +46,7 @@ function presentedKey(request: IncomingMessage): string | undefined {
   ) {
     return authorization.slice(7).trim();
   }
-  return header(request, 'x-goog-api-key');
+  return header(request, 'x-goog-api-key') ?? header(request, 'x-api-key');
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
@@ -86,7 +86,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     } else if (key !== undefined) {
       const presented = presentedKey(request);
       if (presented !== key) {
-        if (target.protocol === 'openai') return sendError(exchange, target, { status: 401 });
+        if (target.protocol !== 'gemini') return sendError(exchange, target, { status: 401 });
         if (presented === undefined)
           return sendError(exchange, target, {
             status: 403,
@@ -169,7 +169,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const url = request.url ?? '/';
     const found: Route = route(request.method ?? 'GET', url);
     if (found.protocol === 'token') return answerToken(tokens, request, response);
-    if (found.protocol !== 'openai' && found.protocol !== 'gemini')
+    if (found.protocol !== 'openai' && found.protocol !== 'gemini' && found.protocol !== 'anthropic')
       return answerOther(found.protocol, found.path, request, response);
     const target: ApiRoute = found;
     const attempt: SimulatorAttempt = {

@@ -41,7 +41,7 @@ export interface SimulatorAttempt {
   requestId: string | null;
   /** `x-portico-attempt`. */
   attempt: number | null;
-  protocol: 'openai' | 'gemini';
+  protocol: 'openai' | 'gemini' | 'anthropic';
   model: string;
   stream: boolean;
   /** The fault entries acted on (header and prompt marker), as text. */
