@@ -76,7 +76,7 @@ describe('responses.create', () => {
       assert.equal(data.status, 'completed');
       assert.equal(data.model, model);
       assert.equal(data.instructions, 'Answer briefly.');
-      assert.equal(data.store, false);
+      assert.equal((data as unknown as { store: boolean }).store, false);
       assert.equal(data.error, null);
       assert.equal(data.incomplete_details, null);
       assert.equal(data.output.length, 1);
