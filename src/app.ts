@@ -13,6 +13,7 @@ import { metricsAccess } from './http/metrics-access.ts';
 import { clientErrorHandler } from './http/client-error.ts';
 import { registerAdminRoutes } from './http/routes/admin.ts';
 import { registerChatRoutes } from './doors/openai-chat/route.ts';
+import { registerGeminiNativeRoutes } from './doors/gemini-native/routes.ts';
 import { registerMessagesRoutes } from './doors/anthropic-messages/route.ts';
 import { registerResponsesRoutes } from './doors/openai-responses/route.ts';
 import { registerHealthRoutes } from './http/routes/health.ts';
@@ -74,6 +75,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerHealthRoutes(app, services);
   registerModelRoutes(app, services);
   registerChatRoutes(app, services);
+  registerGeminiNativeRoutes(app, services);
   registerMessagesRoutes(app, services);
   registerResponsesRoutes(app, services);
   registerAdminRoutes(app, services);

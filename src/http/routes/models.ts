@@ -5,6 +5,7 @@ import { PorticoError } from '../../errors.ts';
 import { resolveApiKey } from '../../pipeline/authenticate.ts';
 import { allowedModels, closestModel, findModel, keyAllows } from '../../pipeline/resolve-model.ts';
 import type { Services } from '../../services.ts';
+import { geminiModels, speaksGoogle } from '../../doors/gemini-native/routes.ts';
 
 export function modelObject(model: ResolvedModel, created: number) {
   return {
@@ -25,7 +26,11 @@ export function registerModelRoutes(app: FastifyInstance, services: Services): v
   const authenticated = (headers: Record<string, string | string[] | undefined>) =>
     resolveApiKey({ services, headers });
 
-  app.get('/v1/models', async (request) => {
+  // Google's clients list models under /v1/ too (@google/genai's default version): their shape for them.
+  const gemini = geminiModels(services);
+
+  app.get('/v1/models', async (request, reply) => {
+    if (speaksGoogle(request)) return gemini.list(request, reply);
     const key = await authenticated(request.headers);
     return {
       object: 'list',
@@ -33,7 +38,8 @@ export function registerModelRoutes(app: FastifyInstance, services: Services): v
     };
   });
 
-  app.get<{ Params: { id: string } }>('/v1/models/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/v1/models/:id', async (request, reply) => {
+    if (speaksGoogle(request)) return gemini.get(request, reply, request.params.id);
     const key = await authenticated(request.headers);
     const model = findModel(services.config.models, request.params.id);
     if (!model || !keyAllows(key, model)) {
