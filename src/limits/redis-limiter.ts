@@ -2,7 +2,9 @@
  * The shared limiter: every instance admits through one atomic Redis script, so N processes enforce one
  * limit. When Redis fails or is slow, the instance switches to an in-process limiter holding its share of
  * every limit (limit / instances, at least 1), reports itself degraded, probes Redis in the background and
- * switches back by itself, handing the usage it admitted meanwhile to Redis.
+ * switches back by itself, handing the usage it admitted meanwhile to Redis. While degraded it also
+ * keeps to its share of what the cluster had left when the outage began (`outage-budget.ts`), counting
+ * an admission whose command timed out as used, since Redis may still have run it.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -14,6 +16,7 @@ import {
   type ScriptEntry as Entry,
 } from './redis-reply.ts';
 import { createMemoryLimiter } from './memory-limiter.ts';
+import { OutageBudget } from './outage-budget.ts';
 import {
   clampCommandTimeout,
   connectRedis,
@@ -85,6 +88,7 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
   const fallback = createMemoryLimiter();
   // What the fallback admitted in the current window, handed to Redis when it is back.
   const outageUsage = createMemoryLimiter();
+  const outageBudget = new OutageBudget(settings.instances);
   let degraded: string | undefined;
   let everReady = false;
   let closed = false;
@@ -119,6 +123,7 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
 
   async function recover(): Promise<void> {
     degraded = undefined;
+    outageBudget.reset();
     clearInterval(probeTimer);
     probeTimer = undefined;
     const releases = pendingSlotReleases;
@@ -211,6 +216,19 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
     subjects.map(({ id, spec }) => ({ id, spec: fallbackShare(spec, settings.instances) }));
 
   async function admitLocally(subjects: ReadonlyArray<AdmitSubject>, estimatedTokens: number) {
+    const budgets = subjects.map(({ id, spec }) => ({
+      id,
+      limits: { rpm: limitOf(spec, 'rpm'), tpm: limitOf(spec, 'tpm') },
+    }));
+    const short = outageBudget.take(budgets, normalizeTokens(estimatedTokens));
+    if (short) {
+      const outcomes = budgets.map(({ limits }) => ({
+        ...(limits.rpm !== null
+          ? { requests: { limit: limits.rpm, used: limits.rpm, waitMs: short.waitMs, resetMs: short.waitMs } }
+          : {}),
+      }));
+      return { decision: buildDecision(false, outcomes) };
+    }
     const result = await fallback.admit(sharesOf(subjects), estimatedTokens);
     const local = result.ticket;
     if (!local) return result;
@@ -250,9 +268,14 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
       } catch (error) {
         markDegraded(describeFailure(error));
         releaseSlotLater(entries, ticketId);
+        for (const entry of entries) outageBudget.inDoubt(entry.id, cost);
         return admitLocally(subjects, estimatedTokens);
       }
       const { allowed, nowSecond, outcomes } = outcomesFromReply(reply, entries, cost);
+      for (const [index, entry] of entries.entries()) {
+        const outcome = outcomes[index];
+        outageBudget.observe(entry.id, outcome?.requests?.used ?? 0, outcome?.tokens?.used ?? 0);
+      }
       const decision = buildDecision(allowed, outcomes);
       if (!allowed) return { decision };
       const shadow = fallback.record(sharesOf(subjects), cost);
