@@ -25,7 +25,18 @@ type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
 type TextPart = { type: 'text'; text: string };
 
 const MESSAGE_KEYS = new Set(['type', 'role', 'content', 'id', 'status', 'phase']);
-const FUNCTION_CALL_KEYS = new Set(['type', 'call_id', 'name', 'arguments', 'id', 'status', 'caller']);
+/** `parsed_arguments` / `parsed`: what the openai SDK's parse helpers add to items a client sends back. */
+const FUNCTION_CALL_KEYS = new Set([
+  'type',
+  'call_id',
+  'name',
+  'arguments',
+  'parsed_arguments',
+  'id',
+  'status',
+  'caller',
+]);
+const TEXT_KEYS = new Set(['type', 'text', 'annotations', 'logprobs', 'parsed']);
 const OUTPUT_KEYS = new Set(['type', 'call_id', 'output', 'id', 'status', 'caller']);
 const REASONING_KEYS = new Set(['type', 'id', 'summary', 'content', 'encrypted_content', 'status']);
 const IMAGE_KEYS = new Set(['type', 'image_url', 'file_id', 'detail', 'prompt_cache_breakpoint']);
@@ -49,7 +60,7 @@ function checkCaller(item: JsonObject, param: string): void {
 }
 
 function textPart(part: JsonObject, param: string): TextPart {
-  onlyKnown(part, param, new Set(['type', 'text', 'annotations', 'logprobs']));
+  onlyKnown(part, param, TEXT_KEYS);
   return { type: 'text', text: string(part.text, `${param}.text`) };
 }
 
