@@ -179,7 +179,9 @@ describe('streaming', () => {
       let completed: OpenAI.Responses.Response | undefined;
       for await (const event of answer) if (event.type === 'response.completed') completed = event.response;
       assert.equal(completed?.status, 'completed');
-      assert.ok((completed?.output_text ?? (completed?.output[0] as any)?.content[0].text).length > 0);
+      const message = completed?.output[0] as OpenAI.Responses.ResponseOutputMessage | undefined;
+      assert.equal(message?.type, 'message');
+      assert.ok((message?.content[0] as OpenAI.Responses.ResponseOutputText).text.length > 0);
       const rows = await ledgerRows(gateway, accountId);
       assert.equal(rows.length, 2);
       assert.ok(rows.every((row) => row.door === 'openai-responses' && row.stream));
