@@ -83,7 +83,7 @@ describe('messages.create', () => {
           system: [{ type: 'text', text: 'Answer briefly.', cache_control: { type: 'ephemeral' } }],
           messages: [{ role: 'user', content: 'Hello, introduce yourself' }],
           metadata: { user_id: 'user-42' },
-          temperature: 0.5,
+          stop_sequences: ['\n\nHuman:'],
         })
         .withResponse();
       assert.match(data.id, /^msg_/);
