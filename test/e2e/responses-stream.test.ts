@@ -253,7 +253,7 @@ describe('errors in OpenAI shape', () => {
       body: JSON.stringify({ model: 'gemini-3.5-flash', input: 'hi', previous_response_id: 'resp_abc' }),
     });
     assert.equal(response.status, 400);
-    const body = await response.json();
+    const body = (await response.json()) as { error: Record<string, unknown> };
     assert.deepEqual(Object.keys(body.error).slice(0, 4), ['message', 'type', 'param', 'code']);
     assert.equal(body.error.type, 'invalid_request_error');
     assert.equal(body.error.param, 'previous_response_id');
@@ -266,7 +266,7 @@ describe('errors in OpenAI shape', () => {
       body: JSON.stringify({ model: 'gemini-3.5-flash', input: 'hi' }),
     });
     assert.equal(unauthorized.status, 401);
-    const denied = await unauthorized.json();
+    const denied = (await unauthorized.json()) as { error: Record<string, unknown> };
     assert.equal(denied.error.type, 'authentication_error');
     assert.equal(denied.error.param, null);
   });
