@@ -258,7 +258,7 @@ describe('errors in OpenAI shape', () => {
     assert.equal(body.error.type, 'invalid_request_error');
     assert.equal(body.error.param, 'previous_response_id');
     assert.equal(body.error.code, 'invalid_request');
-    assert.match(body.error.message, /previous_response_id/);
+    assert.match(String(body.error.message), /previous_response_id/);
 
     const unauthorized = await fetch(`${gateway.url}/v1/responses`, {
       method: 'POST',
