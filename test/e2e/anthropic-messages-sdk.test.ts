@@ -9,19 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
+import { CLAUDE_ALIASES } from '../helpers/claude-aliases.ts';
 import { ledgerRows, rowCostMicros, type LedgerRow } from '../helpers/ledger.ts';
 
 let gateway: Gateway;
-
-export const CLAUDE_ALIASES = {
-  'gemini-3.5-flash': { aliases: ['claude-sonnet-4-5', 'claude-sonnet-4-5-20250929', 'claude-opus-4-1'] },
-  'gemini-2.5-flash': { aliases: ['claude-haiku-4-5', 'claude-haiku-4-5-20251001'] },
-  'sim-openai': {
-    deployments: [{ provider: 'local', model: 'sim-openai-upstream' }],
-    pricing: { input: 1, cached_input: 0.5, output: 2 },
-    max_output_tokens: 4096,
-  },
-};
 
 before(async () => {
   gateway = await startGateway({ models: CLAUDE_ALIASES });
