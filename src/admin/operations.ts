@@ -79,8 +79,11 @@ export function checkModels(
   }
 }
 
+/** A full ISO 8601 date-time (`2027-01-31T12:00:00Z`, offsets and fractions allowed); `"1"` is not a time. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
 function checkExpiry(expiresAt: string | null | undefined): void {
-  if (expiresAt && Number.isNaN(Date.parse(expiresAt))) {
+  if (expiresAt && (!ISO_DATE_TIME.test(expiresAt) || Number.isNaN(Date.parse(expiresAt)))) {
     throw new PorticoError('invalid_request', {
       message: 'expires_at must be an ISO 8601 time',
       param: 'expires_at',

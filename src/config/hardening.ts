@@ -61,7 +61,7 @@ const MB = 1024 * 1024;
 
 export const DEFAULT_HARDENING: HardeningConfig = Object.freeze({
   bodyTimeoutMs: 30_000,
-  unauthenticatedConnectionsPerIp: 64,
+  unauthenticatedConnectionsPerIp: 256,
   trustProxy: [],
   media: {
     maxParts: 64,

@@ -173,6 +173,14 @@ export function registerAccountKeyRoutes(
         });
       }
       const limits = boundedLimits(customer.key, request.body);
+      // A customer cannot mint keys without bound (the operator's own key creation is not limited).
+      const cap = services.config.hardening.maxKeysPerAccount;
+      const live = (await store.listKeys(customer.accountId)).filter(isUsableNow).length;
+      if (live >= cap) {
+        throw new PorticoError('invalid_request', {
+          message: `This account already has ${cap} usable keys (server.max_keys_per_account); revoke one first`,
+        });
+      }
       const { key, record } = await createKey(
         store,
         { account_id: customer.accountId, name: request.body.name ?? null, ...limits },

@@ -4,13 +4,11 @@
  * the audit log, status, and usage summaries in a time zone. Bearer admin key or an operator session.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { adminGuessesOf, registerAdminScope, requireAdmin } from '../admin-auth.ts';
 import { Type, type Static } from '@sinclair/typebox';
 import { accountJson, createKey, keyJson, requireAccount } from '../../admin/operations.ts';
 import { PorticoError } from '../../errors.ts';
-import { hashKey, hashesEqual } from '../../keys/api-keys.ts';
-import { extractApiKey, isUsable } from '../../pipeline/authenticate.ts';
 import type { Services } from '../../services.ts';
-import { sessionAdmitsAdmin } from '../session-guard.ts';
 import type { SessionStore } from '../session-store.ts';
 import { dashboardLoginSetting } from './dashboard-session.ts';
 import { logCsv, logPage, type LogQueryString } from './dashboard-logs.ts';
@@ -28,16 +26,7 @@ const AccountPatch = Type.Object(
   { additionalProperties: false },
 );
 
-/** Bearer admin key, or an operator's dashboard session (its CSRF was checked by the session guard). */
-export async function requireAdmin(request: FastifyRequest, services: Services): Promise<void> {
-  if (sessionAdmitsAdmin(request)) return;
-  const token = extractApiKey(request.headers);
-  if (token === undefined) throw new PorticoError('authentication_failed');
-  const hash = hashKey(token);
-  if (hashesEqual(hash, services.adminKeyHash)) return;
-  const record = await services.keyCache.lookup(hash);
-  throw new PorticoError(isUsable(record) ? 'admin_forbidden' : 'authentication_failed');
-}
+export { requireAdmin };
 
 export function registerAdminConsoleRoutes(
   app: FastifyInstance,
@@ -48,8 +37,9 @@ export function registerAdminConsoleRoutes(
   const audit = (request: FastifyRequest, action: string, target: string, detail: Record<string, unknown>) =>
     store.recordAudit({ actor: 'admin', action, target, detail: { ...detail, ip: request.ip } });
 
+  const guesses = adminGuessesOf(app);
   app.register(async (admin) => {
-    admin.addHook('onRequest', async (request) => requireAdmin(request, services));
+    registerAdminScope(admin, services, guesses);
 
     admin.get<{ Querystring: LogQueryString }>('/admin/logs', async (request) =>
       logPage(store, request.query, request.query.account_id || undefined),

@@ -1,7 +1,7 @@
 /**
  * The admin API (DESIGN.md §5), behind the admin bearer key. A data-plane key gets 403; anything else 401.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import {
   accountJson,
@@ -13,10 +13,8 @@ import {
 } from '../../admin/operations.ts';
 import { PorticoError } from '../../errors.ts';
 import { parseGroupBy, summaryRowJson, toCsv, usageRowJson } from '../../admin/usage-report.ts';
-import { hashKey, hashesEqual } from '../../keys/api-keys.ts';
-import { extractApiKey, isUsable } from '../../pipeline/authenticate.ts';
 import type { Services } from '../../services.ts';
-import { sessionAdmitsAdmin } from '../session-guard.ts';
+import { adminGuessesOf, registerAdminScope } from '../admin-auth.ts';
 
 const LimitFields = {
   rpm: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
@@ -56,20 +54,41 @@ const KeyCreate = Type.Object(
 const KeyPatch = Type.Object(KeyFields, { additionalProperties: false });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 
+const PAGE_DEFAULT = 100;
+const PAGE_MAX = 1000;
+
+/**
+ * One page of a listing (issue 17: `/admin/keys` and `/admin/accounts` were unbounded): `?limit=` (at
+ * most 1000, default 100) items after `?after=<id>`; `next` is the cursor for the following page.
+ */
+function page<T extends { id: string }>(
+  items: readonly T[],
+  query: Record<string, string | undefined>,
+  json: (item: T) => unknown,
+) {
+  const limit = query.limit === undefined ? PAGE_DEFAULT : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX) {
+    throw new PorticoError('invalid_request', { message: `limit must be 1 to ${PAGE_MAX}`, param: 'limit' });
+  }
+  const start = query.after ? items.findIndex((item) => item.id === query.after) + 1 : 0;
+  if (query.after && start === 0) {
+    throw new PorticoError('invalid_request', {
+      message: 'after is not an id of this listing',
+      param: 'after',
+    });
+  }
+  const slice = items.slice(start, start + limit);
+  const more = start + limit < items.length;
+  return { data: slice.map(json), has_more: more, next: more ? (slice.at(-1)?.id ?? null) : null };
+}
+
 export function registerAdminRoutes(app: FastifyInstance, services: Services): void {
   const { store } = services;
   const known = services.config.models;
 
+  const guesses = adminGuessesOf(app);
   app.register(async (admin) => {
-    admin.addHook('onRequest', async (request: FastifyRequest) => {
-      if (sessionAdmitsAdmin(request)) return; // an operator's dashboard session (CSRF checked)
-      const token = extractApiKey(request.headers);
-      if (token === undefined) throw new PorticoError('authentication_failed');
-      const hash = hashKey(token);
-      if (hashesEqual(hash, services.adminKeyHash)) return;
-      const record = await services.keyCache.lookup(hash);
-      throw new PorticoError(isUsable(record) ? 'admin_forbidden' : 'authentication_failed');
-    });
+    registerAdminScope(admin, services, guesses);
 
     admin.post<{ Body: Static<typeof AccountCreate> }>(
       '/admin/accounts',
@@ -93,7 +112,9 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       },
     );
 
-    admin.get('/admin/accounts', async () => ({ data: (await store.listAccounts()).map(accountJson) }));
+    admin.get<{ Querystring: Record<string, string | undefined> }>('/admin/accounts', async (request) =>
+      page(await store.listAccounts(), request.query, accountJson),
+    );
 
     admin.get<{ Params: Static<typeof IdParams> }>(
       '/admin/accounts/:id',
@@ -122,6 +143,12 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       '/admin/accounts/:id/credits',
       { schema: { params: IdParams, body: Credit } },
       async (request, reply) => {
+        if (request.body.amount_usd === 0) {
+          throw new PorticoError('invalid_request', {
+            message: 'amount_usd must not be 0',
+            param: 'amount_usd',
+          });
+        }
         await requireAccount(store, request.params.id);
         const idempotencyKey = request.headers['idempotency-key'];
         const { entry, replayed } = await store.credit({
@@ -155,9 +182,9 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       },
     );
 
-    admin.get<{ Querystring: { account_id?: string } }>('/admin/keys', async (request) => ({
-      data: (await store.listKeys(request.query.account_id || undefined)).map(keyJson),
-    }));
+    admin.get<{ Querystring: Record<string, string | undefined> }>('/admin/keys', async (request) =>
+      page(await store.listKeys(request.query.account_id || undefined), request.query, keyJson),
+    );
 
     admin.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof KeyPatch> }>(
       '/admin/keys/:id',
