@@ -254,3 +254,65 @@ describe('structured output', () => {
     await checkRow(accountId, data, { stream: false, model: 'gemini-3.5-flash' });
   });
 });
+
+describe("Gemini's built-in tools and other dialect details", () => {
+  /** A grounded answer is billed one grounded prompt beside its tokens (`-gnd<USD per 1k>` on the row). */
+  function groundingMicros(row: LedgerRow): number {
+    const match = /-gnd([\d.]+)/.exec(row.price_version);
+    assert.ok(match, row.price_version);
+    return Math.round(Number(match[1]) * 1000);
+  }
+
+  test('google_search: url_citation annotations on the output_text (JSON)', async () => {
+    const { openai, accountId } = await client();
+    const data = await openai.responses.create({
+      model: 'gemini-3.5-flash',
+      input: 'Who won the match yesterday?',
+      tools: [{ type: 'google_search' } as never],
+    });
+    const part = (data.output.at(-1) as OpenAI.Responses.ResponseOutputMessage)
+      .content[0] as OpenAI.Responses.ResponseOutputText;
+    assert.ok(part.annotations.length > 0);
+    for (const annotation of part.annotations) {
+      assert.equal(annotation.type, 'url_citation');
+      if (annotation.type !== 'url_citation') continue;
+      assert.match(annotation.url, /^https:\/\//);
+      assert.ok(annotation.end_index > annotation.start_index);
+      assert.ok(annotation.end_index <= part.text.length);
+    }
+    const [row] = await ledgerRows(gateway, accountId);
+    assert.ok(row);
+    assert.equal(row.cost_micros, rowCostMicros(row) + groundingMicros(row));
+  });
+
+  test('google_search while streaming: response.output_text.annotation.added events', async () => {
+    const { openai } = await client();
+    const stream = openai.responses.stream({
+      model: 'gemini-3.5-flash',
+      input: 'Latest news please [[sim:chunks=4]]',
+      tools: [{ type: 'google_search' } as never],
+    });
+    const added: unknown[] = [];
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.annotation.added') added.push(event.annotation);
+    }
+    const final = await stream.finalResponse();
+    const part = (final.output.at(-1) as OpenAI.Responses.ResponseOutputMessage)
+      .content[0] as OpenAI.Responses.ResponseOutputText;
+    assert.ok(added.length > 0);
+    assert.deepEqual(part.annotations, added);
+  });
+
+  test("Codex's client_metadata is accepted and nothing of it reaches the answer", async () => {
+    const { openai, accountId } = await client();
+    const data = await openai.responses.create({
+      model: 'gemini-3.5-flash',
+      input: 'hi',
+      store: false,
+      client_metadata: { session_id: 's-1', turn_id: 't-1' },
+    } as never);
+    assert.equal(data.status, 'completed');
+    assert.deepEqual(data.metadata, {});
+    await checkRow(accountId, data, { stream: false, model: 'gemini-3.5-flash' });
+  });
+});

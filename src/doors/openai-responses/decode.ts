@@ -58,6 +58,7 @@ const TOP_LEVEL = new Set([
   'context_management',
   'moderation',
   'prompt_cache_options',
+  'client_metadata',
 ]);
 
 /** Null, false, or an empty list: the field asks for nothing. */
@@ -235,6 +236,12 @@ export async function decodeResponsesRequest(raw: unknown): Promise<ChatCompleti
   const stream = optionalBoolean(raw.stream, 'stream');
   if (stream !== undefined) request.stream = stream;
   decodeStreamOptions(raw.stream_options);
+  // Codex's per-request ids (session, turn, installation): bookkeeping for the client's own logs, which
+  // ask nothing of the model; checked for shape, never sent upstream.
+  if (raw.client_metadata !== undefined && raw.client_metadata !== null) {
+    const clientMetadata = object(raw.client_metadata, 'client_metadata');
+    for (const [name, value] of Object.entries(clientMetadata)) string(value, `client_metadata.${name}`);
+  }
   if (raw.metadata !== undefined && raw.metadata !== null)
     request.metadata = object(raw.metadata, 'metadata') as never;
   for (const name of ['user', 'safety_identifier', 'prompt_cache_key', 'prompt_cache_retention'] as const) {
