@@ -225,30 +225,32 @@ async function main(): Promise<void> {
     log(`  non-streaming upstream: ${chosen}; streaming upstream: ${streamKind}`);
 
     let profiles: ProfileSummary[] = [];
-    await withUpstream(chosen, temporaryRoot, undefined, async (upstream) => {
-      const fleet = await startFleet(targets, results, upstream.origin, temporaryRoot);
-      try {
-        await runThroughput(fleet, options, temporaryRoot);
-        await runLatency(fleet, options, temporaryRoot);
-      } finally {
-        await stopFleet(fleet);
-      }
-      if (options.profile) {
-        log(`\n# CPU profile of Portico, ${PROFILE_SECONDS} s at saturation`);
-        profiles = await profilePortico(upstream.origin, options, temporaryRoot);
-        log(profileMarkdown(profiles));
-      }
-    });
+    if (!options.memoryOnly)
+      await withUpstream(chosen, temporaryRoot, undefined, async (upstream) => {
+        const fleet = await startFleet(targets, results, upstream.origin, temporaryRoot);
+        try {
+          await runThroughput(fleet, options, temporaryRoot);
+          await runLatency(fleet, options, temporaryRoot);
+        } finally {
+          await stopFleet(fleet);
+        }
+        if (options.profile) {
+          log(`\n# CPU profile of Portico, ${PROFILE_SECONDS} s at saturation`);
+          profiles = await profilePortico(upstream.origin, options, temporaryRoot);
+          log(profileMarkdown(profiles));
+        }
+      });
 
     const streamShape = { chunks: options.streamChunks, chunkDelayMs: options.streamChunkDelayMs };
-    await withUpstream(streamKind, temporaryRoot, streamShape, async (upstream) => {
-      const fleet = await startFleet(targets, results, upstream.origin, temporaryRoot);
-      try {
-        await runStreaming(fleet, options);
-      } finally {
-        await stopFleet(fleet);
-      }
-    });
+    if (!options.memoryOnly)
+      await withUpstream(streamKind, temporaryRoot, streamShape, async (upstream) => {
+        const fleet = await startFleet(targets, results, upstream.origin, temporaryRoot);
+        try {
+          await runStreaming(fleet, options);
+        } finally {
+          await stopFleet(fleet);
+        }
+      });
 
     if (!options.skipMemory) {
       await withUpstream(streamKind, temporaryRoot, HELD_STREAM, (upstream) =>

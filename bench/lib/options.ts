@@ -19,6 +19,8 @@ export interface BenchOptions {
   readonly upstream: string | undefined;
   readonly profile: boolean;
   readonly skipMemory: boolean;
+  /** Only the memory phase (open streams, idle RSS), e.g. after a --skip-memory run. */
+  readonly memoryOnly: boolean;
   readonly write: boolean;
 }
 
@@ -29,6 +31,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --upstream KIND    force the fake upstream: simulator, nginx-static or light
   --profile          also record a CPU profile of Portico at saturation and print its top functions
   --skip-memory      skip the open-streams memory measurement
+  --memory-only      only the memory phase (idle RSS and RSS per open stream)
   --no-write         print only; do not write bench/results/<date>.md
 `;
 
@@ -42,6 +45,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       upstream: { type: 'string' },
       profile: { type: 'boolean', default: false },
       'skip-memory': { type: 'boolean', default: false },
+      'memory-only': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -71,6 +75,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     upstream: values.upstream,
     profile: values.profile,
     skipMemory: values['skip-memory'],
+    memoryOnly: values['memory-only'],
     write: !values['no-write'],
   };
 }

@@ -23,6 +23,10 @@ const OPEN_BATCH = 250;
 const OPEN_BATCH_PAUSE_MS = 50;
 const OPEN_TIMEOUT_MS = 30_000;
 const STALL_MS = 5_000;
+const CLOSE_TIMEOUT_MS = 10_000;
+// Portkey opens thousands of streams too slowly to measure in reasonable time; its figure at 1,000 and
+// 5,000 streams is in the README from an earlier run.
+const SKIPPED = ['portkey'];
 const REPEATED = ['node-floor', 'portico'];
 
 /** Opens one stream; resolves `opened` at its first token and keeps reading until aborted. */
@@ -83,7 +87,8 @@ async function measureOpenStreams(
   await sleep(1_000);
   const loaded = rssBytes(pid);
   abort.abort();
-  await Promise.all(streams);
+  // Bounded: a stream the gateway never ends must not hold the run; destroying the client ends it.
+  await Promise.race([Promise.all(streams), sleep(CLOSE_TIMEOUT_MS)]);
   await client.destroy();
   return { perStream: opened > 0 ? (loaded - idle) / opened : Number.NaN, opened, idle };
 }
@@ -101,6 +106,7 @@ export async function runMemory(
   for (const target of targets) {
     const result = results.get(target.key);
     if (result === undefined || target.definition.isDirect) continue;
+    if (SKIPPED.includes(target.key)) continue;
     // The floor and Portico are measured every repetition (the targets take their medians); the other
     // baselines once, for reference.
     const repetitions = REPEATED.some((key) => target.key.startsWith(key)) ? options.repetitions : 1;
