@@ -19,9 +19,13 @@ import { ensureAdminKey } from './keys/admin-key.ts';
 import { RoutingState } from './routing/routing-state.ts';
 import { SettleJournal } from './billing/settle-journal.ts';
 import { keyEventRecorder } from './admin/key-events.ts';
+import { LiveConfig } from './admin/live-config.ts';
 
 export interface Services {
+  /** The configuration in effect: the file's, with providers and models changed live (live-config.ts). */
   readonly config: ResolvedConfig;
+  /** Providers and models managed through the admin API, polled from the database. */
+  readonly liveConfig: LiveConfig;
   readonly store: Store;
   readonly limiter: Limiter;
   readonly providers: ProviderRegistry;
@@ -82,6 +86,8 @@ export interface CreateServicesOptions {
   adminKey?: string;
   /** Collect process-level metrics (off in tests that build many apps in one process). */
   processMetrics?: boolean;
+  /** How often live configuration is polled from the database (default 2 s). */
+  configPollMs?: number;
 }
 
 export async function createServices(
@@ -108,9 +114,19 @@ export async function createServices(
   });
   const sseTicker = new KeepAliveTicker(options.sseKeepAliveMs);
   const processId = `${hostname()}:${process.pid}:${timeOrderedId('')}`;
+  const liveConfig = new LiveConfig(config, {
+    store,
+    logger,
+    pollMs: options.configPollMs,
+    onChange: (next) => providers.update(next.providers),
+  });
+  await liveConfig.start();
   const settleJournal = new SettleJournal(store, logger);
   return {
-    config,
+    get config() {
+      return liveConfig.config;
+    },
+    liveConfig,
     store,
     limiter,
     providers,
@@ -127,6 +143,7 @@ export async function createServices(
     adminKeyHash: admin.hash,
     generatedAdminKey: admin.generated,
     async close() {
+      liveConfig.stop();
       sseTicker.close();
       await settleJournal.flush();
       settleJournal.close();

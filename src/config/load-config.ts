@@ -81,6 +81,8 @@ export interface ResolvedConfig {
   readonly configPath: string | undefined;
   /** Cached contents and files accounts may reference (by name); everything else is refused. */
   readonly upstreamRefs: UpstreamRefs;
+  /** The file as loaded (after `${VAR}` substitution): live configuration layers database entries on it. */
+  readonly source: ConfigFile;
 }
 
 export interface UpstreamRefGrant {
@@ -144,6 +146,29 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   return parsed;
 }
 
+/**
+ * Providers and models from a config object (live configuration re-resolves them when the database
+ * entries change); the object is checked against the schema first. Throws `ConfigError`.
+ */
+export function resolveUpstreams(
+  file: unknown,
+  env: NodeJS.ProcessEnv,
+): Pick<ResolvedConfig, 'providers' | 'models' | 'usesSimulator'> {
+  const substituted = substituteEnv(file, env);
+  if (!Value.Check(ConfigFile, substituted)) {
+    const first = Value.Errors(ConfigFile, substituted).First();
+    const where = first?.path ? first.path.replace(/^\//, '').replace(/\//g, '.') : '(root)';
+    throw new ConfigError(`config ${where}: ${first?.message ?? 'invalid'}`);
+  }
+  const providers = resolveProviders(substituted, env);
+  const models = resolveModels(substituted, providers);
+  return {
+    providers: Object.freeze(providers),
+    models: Object.freeze(models),
+    usesSimulator: Object.values(providers).some((provider) => provider.simulated),
+  };
+}
+
 function resolve(file: ConfigFile, env: NodeJS.ProcessEnv, configPath: string | undefined): ResolvedConfig {
   const providers = resolveProviders(file, env);
   const models = resolveModels(file, providers);
@@ -167,6 +192,7 @@ function resolve(file: ConfigFile, env: NodeJS.ProcessEnv, configPath: string | 
       cachedContents: refGrants(file.upstream_refs?.cached_contents),
       files: refGrants(file.upstream_refs?.files),
     },
+    source: file,
   });
 }
 

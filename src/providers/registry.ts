@@ -32,31 +32,56 @@ export class ProviderRegistry {
   readonly #providers = new Map<string, Provider>();
   readonly #pools = new Map<string, KeyPool>();
 
+  readonly #simulatorUrl: string | undefined;
+  readonly #options: ProviderRegistryOptions;
+  /** What each provider was built from, to tell a changed entry from an unchanged one. */
+  readonly #built = new Map<string, string>();
+
   constructor(
     providers: Readonly<Record<string, ResolvedProvider>>,
     simulatorUrl?: string,
     options: ProviderRegistryOptions = {},
   ) {
-    for (const provider of Object.values(providers)) {
-      const baseUrl = provider.simulated ? simulatorBaseUrl(provider, simulatorUrl) : provider.baseUrl;
-      const keys = new KeyPool(provider.name, provider.keys, options.onKeyEvent);
-      this.#pools.set(provider.name, keys);
-      const settings = {
-        name: provider.name,
-        baseUrl,
-        keys,
-        timeouts: provider.timeouts,
-        media: options.media,
-      };
-      this.#providers.set(
-        provider.name,
-        provider.type === 'openai'
-          ? new OpenAICompatibleProvider(settings)
-          : provider.type === 'anthropic'
-            ? new AnthropicProvider(settings)
-            : new GeminiProvider({ ...settings, endpoint: this.#endpoint(provider, options) }),
-      );
+    this.#simulatorUrl = simulatorUrl;
+    this.#options = options;
+    for (const provider of Object.values(providers)) this.#build(provider);
+  }
+
+  #build(provider: ResolvedProvider): void {
+    const options = this.#options;
+    const baseUrl = provider.simulated ? simulatorBaseUrl(provider, this.#simulatorUrl) : provider.baseUrl;
+    const keys = new KeyPool(provider.name, provider.keys, options.onKeyEvent);
+    this.#pools.set(provider.name, keys);
+    const settings = { name: provider.name, baseUrl, keys, timeouts: provider.timeouts, media: options.media };
+    this.#providers.set(
+      provider.name,
+      provider.type === 'openai'
+        ? new OpenAICompatibleProvider(settings)
+        : provider.type === 'anthropic'
+          ? new AnthropicProvider(settings)
+          : new GeminiProvider({ ...settings, endpoint: this.#endpoint(provider, options) }),
+    );
+    this.#built.set(provider.name, JSON.stringify(provider));
+  }
+
+  /**
+   * Live configuration changed: build providers that are new or changed, drop removed ones. A replaced
+   * provider's pool closes gracefully (undici lets requests and streams in flight finish), so a change
+   * never cuts a live stream; unchanged providers keep their connections and key state.
+   */
+  update(providers: Readonly<Record<string, ResolvedProvider>>): void {
+    const retired: Provider[] = [];
+    for (const name of [...this.#providers.keys()]) {
+      const next = providers[name];
+      if (next && this.#built.get(name) === JSON.stringify(next)) continue;
+      retired.push(this.#providers.get(name) as Provider);
+      this.#providers.delete(name);
+      this.#pools.delete(name);
+      this.#built.delete(name);
     }
+    for (const provider of Object.values(providers))
+      if (!this.#providers.has(provider.name)) this.#build(provider);
+    for (const provider of retired) void provider.close().catch(() => undefined);
   }
 
   /** AI Studio for `gemini`; for `vertex`, its paths and (unless express mode) a running token source. */

@@ -61,6 +61,16 @@ export function selectSetting(db: Db, name: string) {
   return db.selectFrom('settings').select('value').where('name', '=', name);
 }
 
+/** LIKE on a fixed prefix (no wildcards allowed in it); callers re-check `startsWith` (SQLite LIKE ignores case). */
+export function selectSettingsWithPrefix(db: Db, prefix: string) {
+  if (/[%_\\]/.test(prefix)) throw new Error(`setting prefix may not contain LIKE wildcards: ${prefix}`);
+  return db
+    .selectFrom('settings')
+    .select(['name', 'value'])
+    .where('name', 'like', `${prefix}%`)
+    .orderBy('name');
+}
+
 export function selectOpenHolds(db: Db, accountId?: string) {
   let query = db.selectFrom('ledger').selectAll().where('state', '=', 'held');
   if (accountId !== undefined) query = query.where('account_id', '=', accountId);

@@ -107,6 +107,8 @@ export interface AuditStore {
 export interface ConfigurationStore {
   getSetting(name: string): Promise<string | undefined>;
   setSetting(name: string, value: string): Promise<void>;
+  /** Every setting whose name starts with `prefix`, by name. */
+  listSettings(prefix: string): Promise<Array<{ name: string; value: string }>>;
 }
 
 /** Read models over the ledger for the usage API and the dashboard. */

@@ -254,6 +254,19 @@ for (const backend of BACKENDS) {
         await store.setSetting('admin_key_hash', 'b');
         assert.equal(await store.getSetting('admin_key_hash'), 'b');
       });
+
+      it('lists the settings under a prefix, exactly (case and wildcards do not widen it)', async () => {
+        await store.setSetting('config:model:b', '2');
+        await store.setSetting('config:model:a', '1');
+        await store.setSetting('CONFIG:MODEL:upper', 'x');
+        await store.setSetting('config:modelx', 'y');
+        await store.setSetting('config:provider:p', 'z');
+        assert.deepEqual(await store.listSettings('config:model:'), [
+          { name: 'config:model:a', value: '1' },
+          { name: 'config:model:b', value: '2' },
+        ]);
+        await assert.rejects(store.listSettings('config:%'), /wildcards/);
+      });
     });
 
     describe('hold and settle', () => {

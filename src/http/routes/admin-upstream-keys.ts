@@ -8,6 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { PorticoError } from '../../errors.ts';
 import type { KeyStatus } from '../../routing/key-pool.ts';
 import type { Services } from '../../services.ts';
+import { registerLiveConfigRoutes } from './admin-live-config.ts';
 
 const KeyParams = Type.Object({
   provider: Type.String({ minLength: 1, maxLength: 128 }),
@@ -38,6 +39,8 @@ export function upstreamKeysJson(services: Services) {
 
 /** Registered inside the admin scope (its auth hook already ran). */
 export function registerUpstreamKeyRoutes(admin: FastifyInstance, services: Services): void {
+  // Live provider and model configuration shares this registration point in the admin scope.
+  registerLiveConfigRoutes(admin, services);
   admin.get('/admin/upstream-keys', async () => ({ data: upstreamKeysJson(services) }));
 
   admin.post<{ Params: Static<typeof KeyParams> }>(

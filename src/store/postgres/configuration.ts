@@ -10,6 +10,11 @@ export function postgresConfiguration(connection: PostgresConnection): Configura
       return (await q.selectSetting(db, name).executeTakeFirst())?.value;
     },
 
+    async listSettings(prefix) {
+      const rows = await q.selectSettingsWithPrefix(db, prefix).execute();
+      return rows.filter((row) => row.name.startsWith(prefix));
+    },
+
     async setSetting(name, value) {
       await db
         .insertInto('settings')

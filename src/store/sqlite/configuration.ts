@@ -10,6 +10,12 @@ export function sqliteConfiguration(connection: SqliteConnection): Configuration
       return connection.first(q.selectSetting(kysely, name))?.value;
     },
 
+    async listSettings(prefix) {
+      return connection
+        .all(q.selectSettingsWithPrefix(kysely, prefix))
+        .filter((row) => row.name.startsWith(prefix));
+    },
+
     async setSetting(name, value) {
       connection.run(
         kysely
