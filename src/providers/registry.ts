@@ -52,7 +52,13 @@ export class ProviderRegistry {
     const baseUrl = provider.simulated ? simulatorBaseUrl(provider, this.#simulatorUrl) : provider.baseUrl;
     const keys = new KeyPool(provider.name, provider.keys, options.onKeyEvent);
     this.#pools.set(provider.name, keys);
-    const settings = { name: provider.name, baseUrl, keys, timeouts: provider.timeouts, media: options.media };
+    const settings = {
+      name: provider.name,
+      baseUrl,
+      keys,
+      timeouts: provider.timeouts,
+      media: options.media,
+    };
     this.#providers.set(
       provider.name,
       provider.type === 'openai'
