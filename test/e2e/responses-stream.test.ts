@@ -260,6 +260,17 @@ describe('errors in OpenAI shape', () => {
     assert.equal(body.error.code, 'invalid_request');
     assert.match(String(body.error.message), /previous_response_id/);
 
+    const broken = await fetch(`${gateway.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: '{"model": "gemini-3.5-flash", "input": ',
+    });
+    assert.equal(broken.status, 400);
+    const parse = (await broken.json()) as { error: Record<string, unknown> };
+    assert.equal(parse.error.type, 'invalid_request_error');
+    assert.equal(parse.error.code, 'invalid_json');
+    assert.equal(parse.error.param, null);
+
     const unauthorized = await fetch(`${gateway.url}/v1/responses`, {
       method: 'POST',
       headers: { authorization: 'Bearer sk-wrong', 'content-type': 'application/json' },

@@ -146,8 +146,14 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     return this.#text;
   }
 
+  /** The frame `start` made; a failure before `start` still gets one (the model the client asked for). */
   #requireFrame(): ResponseFrame {
-    if (!this.#frame) throw new Error('stream event before start');
+    this.#frame ??= {
+      ids: this.#ids,
+      view: this.#view,
+      model: this.#context.body?.model ?? '',
+      createdAt: Math.floor(this.#context.startedAt / 1000),
+    };
     return this.#frame;
   }
 
