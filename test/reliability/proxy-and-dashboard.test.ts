@@ -111,6 +111,20 @@ describe('dashboard checks on the decoded path and on sign-out', () => {
     assert.equal(response.status, 403);
   });
 
+  test('a double-encoded static path is a 404 or the page, never a 500', async () => {
+    for (const path of [
+      '/dashboard/%2525zz.js',
+      '/dashboard/assets/%25E0%25A4%25A.css',
+      '/dashboard/%252e%252e/%252e%252e/package.json',
+    ]) {
+      const response = await fetch(gateway.url + path);
+      assert.ok(
+        response.status === 404 || response.status === 200 || response.status === 503,
+        `${path}: ${response.status}`,
+      );
+    }
+  });
+
   test('signing out needs the CSRF token', async () => {
     const session = await signIn(gateway.url, ADMIN_KEY);
     assert.equal(session.status, 201);

@@ -43,7 +43,8 @@ export function registerDashboardStatic(app: FastifyInstance, root: string = DAS
   app.get('/', async (_request, reply) => reply.redirect('/dashboard/'));
   app.get('/dashboard', async (_request, reply) => reply.redirect('/dashboard/'));
   app.get<{ Params: { '*': string } }>('/dashboard/*', async (request, reply) => {
-    const relative = decodeURIComponent(request.params['*'] ?? '');
+    // Fastify has decoded the path once; decoding again turned `%2525zz` into a URIError (500).
+    const relative = request.params['*'] ?? '';
     if (relative.startsWith('assets/') || /\.[a-z0-9]+$/i.test(relative)) {
       const path = normalize(join(root, relative));
       if (!path.startsWith(root.endsWith(sep) ? root : root + sep)) return reply.code(404).send();
