@@ -264,3 +264,58 @@ describe('keys in the URL', () => {
     assert.ok(!logs.includes('key='), 'no URL with its query is logged');
   });
 });
+
+describe('passthrough to Vertex AI', () => {
+  test("the client's body goes to the Vertex path with the operator's labels and the held cap", async () => {
+    const vertex = await startGateway({
+      providers: {
+        express: {
+          type: 'vertex',
+          base_url: 'SIMULATOR',
+          api_key: 'express-key-1',
+          labels: { team: 'core' },
+        },
+      },
+      models: {
+        'vertex-flash': {
+          deployments: [{ provider: 'express', model: 'gemini-2.5-flash' }],
+          pricing: { input: 1, output: 2 },
+          max_output_tokens: 1000,
+        },
+      },
+    });
+    try {
+      const account = await vertex.account(5);
+      const body = {
+        contents: [{ role: 'user', parts: [{ text: 'hello vertex' }] }],
+        safetySettings: [{ category: 'HARM_CATEGORY_HATE_SPEECH', threshold: 'BLOCK_NONE' }],
+      };
+      for (const method of ['generateContent', 'streamGenerateContent?alt=sse']) {
+        const response = await fetch(`${vertex.url}/v1beta/models/vertex-flash:${method}`, {
+          method: 'POST',
+          headers: { 'x-goog-api-key': account.key, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        assert.equal(response.status, 200, await response.clone().text());
+        assert.match(await response.text(), /usageMetadata/);
+        const attempt = vertex.simulator.attempts.at(-1);
+        assert.match(attempt?.path ?? '', /publishers\/google\/models\/gemini-2\.5-flash:/);
+        assert.deepEqual(attempt?.body, {
+          ...body,
+          generationConfig: { maxOutputTokens: 1000 },
+          labels: { team: 'core' },
+        });
+      }
+      const rows = (await vertex.admin('GET', `/admin/usage?account_id=${account.accountId}`)).body.data;
+      assert.deepEqual(
+        rows.map((row: { door: string; model: string }) => [row.door, row.model]),
+        [
+          ['gemini-native', 'vertex-flash'],
+          ['gemini-native', 'vertex-flash'],
+        ],
+      );
+    } finally {
+      await vertex.close();
+    }
+  });
+});
