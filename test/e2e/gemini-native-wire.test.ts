@@ -319,3 +319,71 @@ describe('passthrough to Vertex AI', () => {
     }
   });
 });
+
+describe('a fallback from a Gemini deployment to an OpenAI-compatible one', () => {
+  test('the answer is translated from the canonical form, JSON and SSE; every attempt has a row', async () => {
+    const fallback = await startGateway({
+      providers: {
+        google: { type: 'gemini', base_url: 'SIMULATOR', api_key: 'gemini-key-down' },
+        local: { type: 'openai', base_url: 'SIMULATOR', api_key: 'openai-key-up' },
+      },
+      models: {
+        'gemini-3.5-flash': {
+          deployments: [{ provider: 'google', model: 'gemini-3.5-flash' }],
+          pricing: { input: 0.3, output: 2.5 },
+          fallbacks: ['sim-openai'],
+        },
+        'sim-openai': {
+          deployments: [{ provider: 'local', model: 'sim-openai-upstream' }],
+          pricing: { input: 1, output: 2 },
+        },
+      },
+    });
+    try {
+      fallback.simulator.setKeyFault('gemini-key-down', 'status=503');
+      const account = await fallback.account(5);
+      const body = { contents: [{ role: 'user', parts: [{ text: 'fall back please' }] }] };
+      const json = await fetch(`${fallback.url}/v1beta/models/gemini-3.5-flash:generateContent`, {
+        method: 'POST',
+        headers: { 'x-goog-api-key': account.key, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.equal(json.status, 200);
+      assert.equal(json.headers.get('x-portico-fallback-model'), 'sim-openai');
+      const answer = (await json.json()) as Record<string, any>;
+      assert.equal(answer.modelVersion, 'sim-openai');
+      assert.equal(answer.candidates[0].finishReason, 'STOP');
+      assert.ok(answer.candidates[0].content.parts[0].text.length > 0);
+
+      const sse = await fetch(
+        `${fallback.url}/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse`,
+        {
+          method: 'POST',
+          headers: { 'x-goog-api-key': account.key, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+      );
+      assert.equal(sse.status, 200);
+      const chunks = (await sse.text())
+        .split('\r\n\r\n')
+        .filter((frame) => frame.startsWith('data: '))
+        .map((frame) => JSON.parse(frame.slice(6)) as Record<string, any>);
+      const last = chunks.at(-1);
+      assert.equal(last?.candidates[0].finishReason, 'STOP');
+      assert.ok(last?.usageMetadata.totalTokenCount > 0);
+
+      const rows = (await fallback.admin('GET', `/admin/usage?account_id=${account.accountId}`)).body.data;
+      assert.ok(rows.every((row: { door: string }) => row.door === 'gemini-native'));
+      const served = rows.filter((row: { terminal_state: string }) => row.terminal_state === 'ok');
+      assert.deepEqual(
+        served.map((row: { model: string }) => row.model),
+        ['sim-openai', 'sim-openai'],
+      );
+      const failed = rows.filter((row: { terminal_state: string }) => row.terminal_state !== 'ok');
+      assert.ok(failed.length >= 2 && failed.every((row: { cost_micros: number }) => row.cost_micros === 0));
+      assert.equal(served[0].total_tokens, last?.usageMetadata.totalTokenCount, 'the stream (newest row)');
+    } finally {
+      await fallback.close();
+    }
+  });
+});
