@@ -316,3 +316,49 @@ describe("Gemini's built-in tools and other dialect details", () => {
     await checkRow(accountId, data, { stream: false, model: 'gemini-3.5-flash' });
   });
 });
+
+describe('logprobs', () => {
+  test('include message.output_text.logprobs: per-token logprobs in JSON and on every delta', async () => {
+    const { openai, accountId } = await client();
+    const request = {
+      model: 'gemini-2.5-flash',
+      input: 'Hi',
+      include: ['message.output_text.logprobs' as const],
+      top_logprobs: 2,
+    };
+    const data = await openai.responses.create(request);
+    const part = (data.output[0] as OpenAI.Responses.ResponseOutputMessage)
+      .content[0] as OpenAI.Responses.ResponseOutputText;
+    assert.ok((part.logprobs ?? []).length > 0);
+    const first = part.logprobs?.[0];
+    assert.equal(typeof first?.logprob, 'number');
+    assert.equal(first?.top_logprobs.length, 2);
+    await checkRow(accountId, data, { stream: false, model: 'gemini-2.5-flash' });
+
+    const stream = openai.responses.stream(request);
+    let onDeltas = 0;
+    for await (const event of stream)
+      if (event.type === 'response.output_text.delta') onDeltas += event.logprobs.length;
+    const final = await stream.finalResponse();
+    const streamed = (final.output[0] as OpenAI.Responses.ResponseOutputMessage)
+      .content[0] as OpenAI.Responses.ResponseOutputText;
+    assert.ok(onDeltas > 0);
+    assert.equal(streamed.logprobs?.length, onDeltas);
+  });
+
+  test('a model without logprobs refuses them, naming include', async () => {
+    const { openai } = await client();
+    await assert.rejects(
+      openai.responses.create({
+        model: 'gemini-3.5-flash',
+        input: 'Hi',
+        include: ['message.output_text.logprobs'],
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof OpenAI.BadRequestError);
+        assert.equal(error.param, 'include');
+        return true;
+      },
+    );
+  });
+});
