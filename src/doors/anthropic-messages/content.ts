@@ -155,12 +155,26 @@ function toolResultMessage(block: JsonObject, param: string): ChatMessage {
         case 'document':
           parts.push(...documentParts(inner, itemParam));
           break;
+        case 'tool_reference':
+          // Tool search's answer: deferred tools are declared up front (request.ts), so it names one.
+          onlyKeys(inner, new Set(['type', 'tool_name', 'cache_control']), itemParam);
+          parts.push({
+            type: 'text',
+            text: `Tool available: ${string(inner.tool_name, `${itemParam}.tool_name`, 1)}`,
+          });
+          break;
         default:
-          throw invalid(`${itemParam}.type`, 'a tool result may hold text, image and document blocks');
+          throw invalid(
+            `${itemParam}.type`,
+            'a tool result may hold text, image, document and tool_reference blocks',
+          );
       }
     });
   }
-  const text = parts.map((part) => (part.type === 'text' ? part.text : '')).join('');
+  const text = parts
+    .filter((part) => part.type === 'text')
+    .map((part) => part.text)
+    .join('\n');
   const media = parts.filter((part) => part.type !== 'text');
   // Gemini's documented shape for a failed call; other upstreams read the same JSON as text.
   const body = isError ? JSON.stringify({ error: text === '' ? 'the tool failed' : text }) : text;

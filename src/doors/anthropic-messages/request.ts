@@ -10,7 +10,7 @@
  *   output_config.effort -> reasoning_effort; output_config.format -> response_format json_schema
  *   stop_sequences, temperature, top_p, top_k, stream -> the same; metadata.user_id -> user
  *
- * Fields Portico cannot honour (server tools, MCP servers, containers, context management, ...) are a 400
+ * Fields Portico cannot honour (server tools, MCP servers, containers, context edits, ...) are a 400
  * naming the field, and so is any field Anthropic does not define.
  */
 import type {
@@ -39,7 +39,6 @@ import {
 /** Fields of Anthropic's API that this door refuses when set: no upstream of Portico can honour them. */
 const UNSUPPORTED = [
   'container',
-  'context_management',
   'mcp_servers',
   'inference_geo',
   'diagnostics',
@@ -67,6 +66,7 @@ const MESSAGE_FIELDS = new Set([
   'service_tier',
   'speed',
   'cache_control',
+  'context_management',
   ...UNSUPPORTED,
 ]);
 
@@ -81,6 +81,7 @@ const COUNT_FIELDS = new Set([
   'output_config',
   'speed',
   'cache_control',
+  'context_management',
   ...UNSUPPORTED,
 ]);
 
@@ -122,9 +123,9 @@ function tool(value: unknown, index: number): FunctionTool {
   }
   onlyKeys(entry, TOOL_FIELDS, param);
   checkCacheControl(entry.cache_control, `${param}.cache_control`);
-  if (given(entry.defer_loading) && boolean(entry.defer_loading, `${param}.defer_loading`)) {
-    throw invalid(`${param}.defer_loading`, 'tool search is not supported by Portico');
-  }
+  // A deferred tool (loaded later by tool search) is declared up front: the model can call it at once,
+  // which is what loading it would allow; `tool_reference` blocks then name a tool it already has.
+  if (given(entry.defer_loading)) boolean(entry.defer_loading, `${param}.defer_loading`);
   if (given(entry.input_examples)) throw invalid(`${param}.input_examples`, 'not supported by Portico');
   if (given(entry.allowed_callers)) {
     const callers = array(entry.allowed_callers, `${param}.allowed_callers`);
@@ -233,6 +234,26 @@ function outputConfig(value: unknown, request: ChatCompletionRequest): void {
   }
 }
 
+/**
+ * `context_management` edits. Clearing earlier thinking (`clear_thinking_*`, which Claude Code sends on
+ * every request) is accepted whatever it keeps: Portico never sends earlier thinking text upstream (Gemini
+ * takes none back; its reasoning carries over through thought signatures), so there is nothing to clear
+ * or keep. Other edits rewrite the prompt in ways Portico does not do, and are refused.
+ */
+function contextManagement(value: unknown): void {
+  const config = object(value, 'context_management');
+  onlyKeys(config, new Set(['edits']), 'context_management');
+  if (!given(config.edits)) return;
+  array(config.edits, 'context_management.edits').forEach((item, index) => {
+    const param = `context_management.edits[${index}]`;
+    const edit = object(item, param);
+    const type = string(edit.type, `${param}.type`);
+    if (!/^clear_thinking_\d+$/.test(type)) {
+      throw invalid(`${param}.type`, `context edit "${type.slice(0, 64)}" is not supported by Portico`);
+    }
+  });
+}
+
 function samplingAndMetadata(body: JsonObject, request: ChatCompletionRequest): void {
   if (given(body.temperature)) request.temperature = number(body.temperature, 'temperature', 0, 1);
   if (given(body.top_p)) request.top_p = number(body.top_p, 'top_p', 0, 1);
@@ -263,6 +284,7 @@ export async function decodeMessagesRequest(raw: unknown, forCount: boolean): Pr
     if (given(body[field])) throw invalid(field, 'not supported by Portico');
   }
   checkCacheControl(body.cache_control, 'cache_control');
+  if (given(body.context_management)) contextManagement(body.context_management);
   if (given(body.speed)) oneOf(body.speed, 'speed', ['standard']);
   const maxTokens = forCount ? undefined : integer(body.max_tokens, 'max_tokens', 1);
   const conversation = messages(body.messages);
