@@ -83,6 +83,8 @@ export class Exchange {
     const socket = this.response.socket;
     if (!socket) return void this.response.destroy();
     if (!this.response.headersSent && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
-    else socket.destroySoon();
+    // Only once the response's pending writes reached the socket: Node 24 holds them back until the next
+    // tick, and closing the socket before then delivered nothing at all.
+    else this.response.write('', () => socket.destroySoon());
   }
 }
