@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startGateway, type Gateway } from '../helpers/gateway.ts';
+import { ADMIN_KEY, startGateway, type Gateway } from '../helpers/gateway.ts';
 import { ledgerRows, rowCostMicros } from '../helpers/ledger.ts';
 
 let gateway: Gateway;
@@ -225,6 +225,31 @@ describe('streaming', () => {
   });
 });
 
+describe('Idempotency-Key', () => {
+  for (const stream of [false, true]) {
+    test(`a retry with the same key replays the first answer${stream ? ' (stream)' : ''}, billed once`, async () => {
+      const { key, accountId } = await account();
+      const send = () =>
+        fetch(`${gateway.url}/v1/responses`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${key}`,
+            'content-type': 'application/json',
+            'idempotency-key': `responses-${String(stream)}`,
+          },
+          body: JSON.stringify({ model: 'gemini-3.5-flash', input: 'Once only', stream }),
+        });
+      const first = await send();
+      const firstBody = await first.text();
+      const second = await send();
+      assert.equal(second.headers.get('idempotent-replayed'), 'true');
+      assert.equal(await second.text(), firstBody);
+      assert.match(firstBody, /resp_/);
+      assert.equal((await ledgerRows(gateway, accountId)).length, 1);
+    });
+  }
+});
+
 describe('errors in OpenAI shape', () => {
   test('a key allowed only gemini-3.5-flash gets a 403 for another model, and no ledger row', async () => {
     const { key, accountId } = await account({ models: ['gemini-3.5-flash'] });
@@ -238,6 +263,12 @@ describe('errors in OpenAI shape', () => {
     });
     const ok = await client.responses.create({ model: 'gemini-3.5-flash', input: 'hi' });
     assert.equal(ok.status, 'completed');
+    const metrics = await fetch(`${gateway.url}/metrics`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    const exposition = await metrics.text();
+    assert.match(exposition, /door="openai-responses",model="gemini-3\.5-flash",status="200"/);
+    assert.match(exposition, /door="openai-responses",model="sim-openai",status="403"/);
     const rows = await ledgerRows(gateway, accountId);
     assert.deepEqual(
       rows.map((row) => row.model),
