@@ -16,6 +16,7 @@ import { registerChatRoutes } from './doors/openai-chat/route.ts';
 import { registerGeminiNativeRoutes } from './doors/gemini-native/routes.ts';
 import { registerMessagesRoutes } from './doors/anthropic-messages/route.ts';
 import { registerResponsesRoutes } from './doors/openai-responses/route.ts';
+import { registerEmbeddingsRoutes } from './doors/embeddings/route.ts';
 import { registerHealthRoutes } from './http/routes/health.ts';
 import { registerModelRoutes } from './http/routes/models.ts';
 import type { Services } from './services.ts';
@@ -78,6 +79,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerGeminiNativeRoutes(app, services);
   registerMessagesRoutes(app, services);
   registerResponsesRoutes(app, services);
+  registerEmbeddingsRoutes(app, services);
   registerAdminRoutes(app, services);
   registerOpenApiRoute(app, PACKAGE_VERSION);
   app.get('/metrics', { onRequest: metricsAccess(services, trust) }, async (_request, reply) => {

@@ -108,6 +108,14 @@ export const BUILTIN_CATALOGUE: Readonly<Record<string, CatalogueModel>> = Objec
     pricing: { input: 0.3, cached_input: 0.03, output: 2.5, output_image: 30.0 },
     traits: { thinking: 'none', output: ['text', 'image'], builtinTools: [], logprobs: false },
   },
+  // Embeddings (ADR 085): input tokens only, $0.15 per 1M (ai.google.dev/gemini-api/docs/pricing);
+  // 2,048 input tokens per text; 3,072 dimensions by default (128 to 3,072 with outputDimensionality).
+  'gemini-embedding-001': {
+    contextWindow: 2_048,
+    maxOutputTokens: 1,
+    pricing: { input: 0.15, cached_input: 0.15, output: 0 },
+    traits: { thinking: 'none', embedding: true, builtinTools: [], logprobs: false },
+  },
   // Text to speech: audio out only.
   'gemini-2.5-flash-preview-tts': {
     contextWindow: 8_192,

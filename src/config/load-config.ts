@@ -292,6 +292,7 @@ function modelTraits(builtin: ModelTraits | undefined, configured: ConfiguredMod
   if (capabilities?.output) traits.output = capabilities.output;
   if (capabilities?.builtin_tools) traits.builtinTools = capabilities.builtin_tools;
   if (capabilities?.logprobs !== undefined) traits.logprobs = capabilities.logprobs;
+  if (capabilities?.embedding !== undefined) traits.embedding = capabilities.embedding;
   if (configured?.drop_unsupported_params !== undefined) {
     traits.dropUnsupportedParams = configured.drop_unsupported_params;
   }

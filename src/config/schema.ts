@@ -83,6 +83,8 @@ const Capabilities = Type.Object(
       ),
     ),
     logprobs: Type.Optional(Type.Boolean()),
+    /** The model makes embeddings (POST /v1/embeddings, :embedContent), not chat (ADR 085). */
+    embedding: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

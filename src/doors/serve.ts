@@ -24,12 +24,15 @@ export function answerHeaders(context: RequestContext, served: Served): Record<s
   return headers;
 }
 
+/** What answering an error in a door's shape needs (an embedding door has no stream half). */
+type ErrorShape = Pick<DoorCodec, 'errorReply'>;
+
 /** The door a route belongs to (route config `{ door }`), for errors raised before the handler runs. */
-export function doorOf(request: FastifyRequest): DoorCodec | undefined {
-  return (request.routeOptions.config as { door?: DoorCodec } | undefined)?.door;
+export function doorOf(request: FastifyRequest): ErrorShape | undefined {
+  return (request.routeOptions.config as { door?: ErrorShape } | undefined)?.door;
 }
 
-export function sendDoorError(reply: FastifyReply, codec: DoorCodec, error: PorticoError): FastifyReply {
+export function sendDoorError(reply: FastifyReply, codec: ErrorShape, error: PorticoError): FastifyReply {
   const { status, headers, body } = codec.errorReply(error);
   return reply.code(status).headers(headers).send(body);
 }

@@ -10,6 +10,7 @@ import type { Account, ApiKeyRecord } from '../store/types.ts';
 import type { AdmissionTicket } from '../limits/index.ts';
 import type { Door } from './door.ts';
 import type { NativeRequest } from '../providers/provider.ts';
+import type { EmbeddingRequest } from './embedding.ts';
 
 export interface RequestContext {
   readonly services: Services;
@@ -23,6 +24,8 @@ export interface RequestContext {
   /** The model the door read from the URL (Gemini-native), when the dialect names it there. */
   readonly pathModel?: string;
   body?: CanonicalRequest;
+  /** An embedding door's request (ADR 085); `body` is then derived from it (its model and inputs). */
+  embedding?: EmbeddingRequest;
   /** The client's own body, for native passthrough when the chosen upstream speaks the door's dialect. */
   native?: NativeRequest;
   key?: ApiKeyRecord;

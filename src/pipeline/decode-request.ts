@@ -4,7 +4,16 @@
  * one is a parser differential and refused (RELIABILITY B5).
  */
 import type { RequestContext } from './context.ts';
+import { embeddingCanonical } from './embedding.ts';
 
 export async function decodeRequest(context: RequestContext): Promise<void> {
-  context.body = await context.door.decode(context.rawBody, context.pathModel);
+  const door = context.door;
+  if (door.decodeEmbedding) {
+    // An embedding: the request rides on the context; admission reads its canonical form.
+    const embedding = door.decodeEmbedding(context.rawBody, context.pathModel);
+    context.embedding = embedding;
+    context.body = embeddingCanonical(embedding);
+    return;
+  }
+  context.body = await door.decode(context.rawBody, context.pathModel);
 }

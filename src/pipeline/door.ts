@@ -4,6 +4,7 @@
  * to decode the body into the canonical request.
  */
 import type { CanonicalRequest } from './exchange/types.ts';
+import type { EmbeddingRequest } from './embedding.ts';
 
 /** The ledger's `door` column and the `/metrics` label. */
 export type DoorName =
@@ -16,4 +17,9 @@ export interface Door {
    * `pathModel` is the model the URL names (Gemini-native), which wins over anything in the body.
    */
   decode(raw: unknown, pathModel: string | undefined): CanonicalRequest | Promise<CanonicalRequest>;
+  /**
+   * Embedding doors (ADR 085): the body as an embedding request. When present, the decode stage keeps
+   * it on the context and derives the canonical request from it instead of calling `decode`.
+   */
+  decodeEmbedding?(raw: unknown, pathModel: string | undefined): EmbeddingRequest;
 }

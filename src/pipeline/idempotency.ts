@@ -20,7 +20,9 @@ export async function checkIdempotency(context: RequestContext): Promise<void> {
     });
   }
   const scope = `chat:${context.key.id}`;
-  const requestHash = createHash('sha256').update(JSON.stringify(context.body)).digest('hex');
+  // An embedding's hash covers its options (dimensions, encoding) as well as its inputs.
+  const hashed = context.embedding ?? context.body;
+  const requestHash = createHash('sha256').update(JSON.stringify(hashed)).digest('hex');
   const state = await context.services.store.beginIdempotent({
     scope,
     key,

@@ -6,6 +6,7 @@
  *     authenticate.ts      key from the dialect's header, hashed, cached lookup (401)
  *     decode-request.ts    the door decodes its dialect into the canonical request (400 naming the field)
  *     resolve-model.ts     resolveModel (404 + suggestion), authorizeModel (403)
+ *     embedding.ts         checkModelKind: embeddings on embedding models only, chat on the others (400)
  *     upstream-refs.ts     cached contents and files only of this account (403); their tokens held
  *     idempotency.ts       Idempotency-Key: replay, 409, 422
  *     rate-limit.ts        RPM / TPM / concurrency per key and account (429 + Retry-After); prompt bound
@@ -23,12 +24,14 @@ import { rateLimit } from './rate-limit.ts';
 import { authorizeModel, resolveModel } from './resolve-model.ts';
 import { checkIdempotency } from './idempotency.ts';
 import { checkUpstreamRefs } from './upstream-refs.ts';
+import { checkModelKind } from './embedding.ts';
 
 export const ADMISSION_STAGES: readonly Stage[] = Object.freeze([
   authenticate,
   decodeRequest,
   resolveModel,
   authorizeModel,
+  checkModelKind,
   checkUpstreamRefs,
   checkIdempotency,
   rateLimit,

@@ -7,6 +7,7 @@ import { PorticoError } from '../errors.ts';
 import { estimatePromptTokensUpperBound } from '../billing/index.ts';
 import type { RequestContext } from './context.ts';
 import type { LimitSpec } from '../limits/index.ts';
+import { embeddingPromptBound } from './embedding.ts';
 
 /** What a request is assumed to produce at admission when it sets no cap; corrected at settle. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -14,7 +15,10 @@ const DEFAULT_OUTPUT_ESTIMATE = 1024;
 export async function rateLimit(context: RequestContext): Promise<void> {
   const { key, body, model } = context;
   if (!key || !body || !model || context.replay) return;
-  const promptUpperBound = estimatePromptTokensUpperBound(body) + (context.refTokens ?? 0);
+  // An embedding's bound is its inputs' UTF-8 bytes, and it generates nothing (ADR 085).
+  const embedding = context.embedding;
+  const promptBound = embedding ? embeddingPromptBound(embedding) : estimatePromptTokensUpperBound(body);
+  const promptUpperBound = promptBound + (context.refTokens ?? 0);
   context.promptUpperBound = promptUpperBound;
   // Status and account-wide limits from the cache (no database read on the hot path).
   const account = await context.services.accountCache.lookup(key.accountId);
@@ -32,7 +36,7 @@ export async function rateLimit(context: RequestContext): Promise<void> {
   }
   if (subjects.length === 0) return;
   const requested = body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_OUTPUT_ESTIMATE;
-  const estimate = promptUpperBound + Math.min(requested, model.maxOutputTokens);
+  const estimate = promptUpperBound + (embedding ? 0 : Math.min(requested, model.maxOutputTokens));
   const { decision, ticket } = await context.services.limiter.admit(subjects, estimate);
   Object.assign(context.responseHeaders, decision.headers);
   if (!decision.allowed) {

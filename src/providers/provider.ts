@@ -6,6 +6,7 @@
 import type { ChatCompletionRequest } from '../openai/request.ts';
 import type { Choice, ChunkChoice, TokenCounts } from '../openai/response.ts';
 import type { Timeouts } from './shared/upstream-client.ts';
+import type { EmbeddingRequest } from '../pipeline/embedding.ts';
 
 export type ProviderType = 'gemini' | 'openai';
 
@@ -16,6 +17,8 @@ export interface ModelTraits {
   readonly minThinkingBudget?: number;
   /** Thinking levels the model supports, lowest first. */
   readonly thinkingLevels?: readonly string[];
+  /** The model makes embeddings, not chat (default: guessed from the name, pipeline/embedding.ts). */
+  readonly embedding?: boolean;
 }
 
 export interface ProviderRequest {
@@ -68,6 +71,25 @@ export type StreamEvent =
   /** Usage as reported so far; a later event replaces an earlier one (Gemini's usage is cumulative). */
   | { type: 'usage'; counts: TokenCounts };
 
+/** One embedding call (ADR 085): every input of the client's request, in order. */
+export interface EmbedProviderRequest {
+  readonly request: EmbeddingRequest;
+  /** The model name the upstream knows (the deployment's `model`). */
+  readonly upstreamModel: string;
+  readonly signal: AbortSignal;
+  readonly requestId: string;
+  readonly timeouts?: Partial<Timeouts>;
+  /** Extra headers for the upstream request (request id, attempt number); never credentials. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface EmbedResult {
+  /** One vector per input, in the request's order, as float values. */
+  readonly vectors: number[][];
+  /** Input tokens as the upstream reported them; undefined when it reported none. */
+  readonly promptTokens: number | undefined;
+}
+
 export interface Provider {
   readonly name: string;
   readonly type: ProviderType;
@@ -78,5 +100,7 @@ export interface Provider {
    * `UpstreamError`. Errors after that are thrown by the iterator, also as `UpstreamError`.
    */
   stream(input: ProviderRequest): Promise<AsyncIterable<StreamEvent>>;
+  /** Embeddings, when the upstream dialect has them. Throws `UpstreamError` on any failure. */
+  embed?(input: EmbedProviderRequest): Promise<EmbedResult>;
   close(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 /**
  * Which endpoint a request is for, by plain string comparison (no regular expressions on the hot path).
  * OpenAI: `POST /v1/chat/completions` or `/chat/completions`. Gemini: `POST {/v1beta,/v1,}/models/
- * {model}:generateContent` and `:streamGenerateContent` (`?alt=sse` for SSE). Vertex AI (same dialect):
+ * {model}:generateContent` and `:streamGenerateContent` (`?alt=sse` for SSE); embeddings: OpenAI
+ * `POST /v1/embeddings`, Gemini `:embedContent` and `:batchEmbedContents`. Vertex AI (same dialect):
  * `POST /{v1,v1beta1}/projects/{project}/locations/{location}/publishers/{publisher}/models/{model}:...`
  * and, in express mode, `POST /{v1,v1beta1}/publishers/{publisher}/models/{model}:...`. An OAuth token
  * endpoint: `POST /token`. `GET /v1/models`, `GET /health`.
@@ -10,6 +11,8 @@
 export interface OpenAIRoute {
   readonly protocol: 'openai';
   readonly path: string;
+  /** `POST /v1/embeddings` (embeddings.ts). */
+  readonly embeddings?: boolean;
 }
 
 export interface GeminiRoute {
@@ -20,7 +23,14 @@ export interface GeminiRoute {
   readonly sse: boolean;
   /** A Vertex AI path: its project and location (both null in express mode). */
   readonly vertex?: { readonly project: string | null; readonly location: string | null };
+  /** `:embedContent` (single) or `:batchEmbedContents` (batch), served by embeddings.ts. */
+  readonly embed?: 'single' | 'batch';
 }
+
+const EMBED_METHODS: Readonly<Record<string, 'single' | 'batch'>> = {
+  embedContent: 'single',
+  batchEmbedContents: 'batch',
+};
 
 /** Anthropic Messages: `POST /v1/messages`. */
 export interface AnthropicRoute {
@@ -43,7 +53,8 @@ function geminiRoute(path: string, query: string): Route | null {
     const colon = rest.lastIndexOf(':');
     if (colon <= 0) return null;
     const method = rest.slice(colon + 1);
-    if (method !== 'generateContent' && method !== 'streamGenerateContent') return null;
+    const embed = Object.hasOwn(EMBED_METHODS, method) ? EMBED_METHODS[method] : undefined;
+    if (method !== 'generateContent' && method !== 'streamGenerateContent' && !embed) return null;
     let model: string;
     try {
       model = decodeURIComponent(rest.slice(0, colon));
@@ -51,6 +62,7 @@ function geminiRoute(path: string, query: string): Route | null {
       return null;
     }
     const stream = method === 'streamGenerateContent';
+    if (embed) return { protocol: 'gemini', path, model, stream: false, sse: false, embed };
     return { protocol: 'gemini', path, model, stream, sse: stream && query.includes('alt=sse') };
   }
   return null;
@@ -101,6 +113,8 @@ export function route(method: string, url: string): Route {
   const query = mark < 0 ? '' : url.slice(mark + 1);
   if (method === 'POST') {
     if (path === '/v1/chat/completions' || path === '/chat/completions') return { protocol: 'openai', path };
+    if (path === '/v1/embeddings' || path === '/embeddings')
+      return { protocol: 'openai', path, embeddings: true };
     if (path === '/token') return { protocol: 'token', path };
     if (path === '/v1/messages' || path === '/messages') return { protocol: 'anthropic', path };
     return geminiRoute(path, query) ?? vertexRoute(path, query) ?? { protocol: 'none', path };

@@ -16,6 +16,7 @@ import { sendAnswer, sendError, sendJson, usageMode } from './replies.ts';
 import { readSettings, type RequestSettings } from './request-settings.ts';
 import { route, type ApiRoute, type Route } from './routes.ts';
 import { driveStream } from './stream-driver.ts';
+import { serveEmbeddings } from './embeddings.ts';
 import { TokenIssuer } from './token-endpoint.ts';
 import type { Simulator, SimulatorAttempt, SimulatorOptions } from './types.ts';
 
@@ -122,6 +123,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return sendError(exchange, target, { status: 400, message });
     }
     attempt.body = parsed;
+    if (
+      (target.protocol === 'openai' && target.embeddings) ||
+      (target.protocol === 'gemini' && target.embed)
+    ) {
+      return serveEmbeddings(exchange, target, parsed, settings);
+    }
     let prepared: Prepared;
     try {
       prepared = prepare(

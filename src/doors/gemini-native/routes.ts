@@ -13,6 +13,7 @@ import { serveDoor, sendDoorError } from '../serve.ts';
 import { GEMINI_CODECS } from './codec.ts';
 import { countTokens } from './count-tokens.ts';
 import { GeminiModels } from './models.ts';
+import { GEMINI_EMBED_METHODS } from '../embeddings/route.ts';
 
 export interface GeminiMethodCall {
   readonly services: Services;
@@ -35,6 +36,7 @@ export const GEMINI_METHODS: Readonly<Record<string, GeminiMethod>> = Object.fre
   streamGenerateContent: ({ services, request, reply, model }) =>
     serveDoor(services, GEMINI_CODECS[wantsSse(request) ? 'sse' : 'json-array'], request, reply, model),
   countTokens: ({ services, request, reply, model }) => countTokens(services, request, reply, model),
+  ...GEMINI_EMBED_METHODS,
 });
 
 export const GEMINI_METHOD_NAMES: readonly string[] = Object.freeze(Object.keys(GEMINI_METHODS));

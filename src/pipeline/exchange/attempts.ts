@@ -8,7 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResolvedModel } from '../../config/load-config.ts';
 import { PorticoError } from '../../errors.ts';
 import { emptyTokenCounts, type ChunkChoice, type TokenCounts } from '../../openai/response.ts';
-import type { CompletionResult, ProviderRequest, StreamEvent } from '../../providers/provider.ts';
+import type {
+  CompletionResult,
+  EmbedResult,
+  ProviderRequest,
+  StreamEvent,
+} from '../../providers/provider.ts';
 import { UpstreamError } from '../../providers/shared/upstream-error.ts';
 import { classifyTransportError } from '../../providers/shared/upstream-client.ts';
 import { AttemptRouter } from '../../routing/attempt-router.ts';
@@ -18,7 +23,7 @@ import { retryScope } from '../../routing/retry-policy.ts';
 import { allowedModels, closestModel, keyAllows } from '../resolve-model.ts';
 import type { RequestContext } from '../context.ts';
 import { promptOnlyUsage } from '../../billing/estimate-usage.ts';
-import { holdCredits, settleCredits, type AttemptRecord } from './credits.ts';
+import { holdCredits, holdEmbeddingCredits, settleCredits, type AttemptRecord } from './credits.ts';
 import { ClientGoneError, type RequestSignals } from './signals.ts';
 
 /** Why an attempt ended without an answer: the upstream failed, or the drain cut it. */
@@ -125,10 +130,17 @@ async function failAttempt(
   if (clientGone) throw new ClientGoneError();
 }
 
+type HoldStep = (context: RequestContext, target: AttemptTarget, attempt: number) => Promise<AttemptRecord>;
+
 /** Hold credits for the attempt; a refused hold must not leave a half-open probe marked in flight. */
-async function hold(context: RequestContext, target: AttemptTarget, attempt: number): Promise<AttemptRecord> {
+async function hold(
+  context: RequestContext,
+  target: AttemptTarget,
+  attempt: number,
+  holdStep: HoldStep,
+): Promise<AttemptRecord> {
   try {
-    return await holdCredits(context, target, attempt);
+    return await holdStep(context, target, attempt);
   } catch (error) {
     context.services.routing.health.release(target.label);
     throw error;
@@ -192,15 +204,17 @@ interface Partial {
 }
 
 /**
- * The attempt loop both kinds of answer share. `run` performs one attempt; when it throws, the attempt
+ * The attempt loop every kind of answer shares. `run` performs one attempt; when it throws, the attempt
  * is settled and the loop moves on where the retry policy allows, else the last failure's client error
- * is thrown (a `PorticoError`), or `ClientGoneError` when the client left.
+ * is thrown (a `PorticoError`), or `ClientGoneError` when the client left. `holdStep` holds each
+ * attempt's credits (default: a generation's hold; embeddings pass theirs).
  */
-async function routeAttempts<T>(
+export async function routeAttempts<T>(
   context: RequestContext,
   signals: RequestSignals,
   stream: boolean,
   run: (record: AttemptRecord, partial: Partial) => Promise<T>,
+  holdStep: HoldStep = holdCredits,
 ): Promise<T> {
   const router = routerFor(context);
   const { routing } = context.services;
@@ -208,7 +222,7 @@ async function routeAttempts<T>(
   for (let choice = router.next(routing.now()); choice; choice = router.next(routing.now())) {
     await pause(choice.waitMs, signals);
     const { target } = choice;
-    const record = await hold(context, target, router.attempts);
+    const record = await hold(context, target, router.attempts, holdStep);
     const partial: Partial = {};
     try {
       return await run(record, partial);
@@ -239,6 +253,44 @@ export function completeAttempts(context: RequestContext, signals: RequestSignal
     routing.health.recordSuccess(target.label);
     return { result, record };
   });
+}
+
+export interface EmbeddedAttempt {
+  result: EmbedResult;
+  record: AttemptRecord;
+}
+
+/** Embeddings (ADR 085): the same loop, with the embedding hold and the provider's `embed`. */
+export function embedAttempts(context: RequestContext, signals: RequestSignals): Promise<EmbeddedAttempt> {
+  const { routing, providers } = context.services;
+  const request = context.embedding;
+  if (!request) throw new Error('embedding attempts without an embedding request');
+  return routeAttempts(
+    context,
+    signals,
+    false,
+    async (record) => {
+      const { target } = record;
+      const provider = providers.get(target.deployment.provider);
+      if (!provider.embed) {
+        throw new PorticoError('invalid_request', {
+          message: `The model '${target.model.name}' is served by a provider that makes no embeddings`,
+          param: 'model',
+        });
+      }
+      const result = await provider.embed({
+        request,
+        upstreamModel: target.deployment.model,
+        signal: signals.upstream,
+        requestId: context.requestId,
+        headers: { 'x-portico-request-id': context.requestId, 'x-portico-attempt': String(record.attempt) },
+      });
+      routing.health.recordLatency(target.label, Date.now() - record.startedAt, routing.now());
+      routing.health.recordSuccess(target.label);
+      return { result, record };
+    },
+    holdEmbeddingCredits,
+  );
 }
 
 export interface OpenedStream {

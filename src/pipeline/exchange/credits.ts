@@ -4,7 +4,7 @@
  * output cap that is also sent upstream); after it, settle exactly once at what it really cost. The
  * settled cost can never exceed the hold, so settle never has to cap a correct charge.
  */
-import { costMicros, planHold, priceVersion } from '../../billing/index.ts';
+import { costMicros, holdPricing, planHold, priceVersion } from '../../billing/index.ts';
 import { PorticoError } from '../../errors.ts';
 import type { TokenCounts } from '../../openai/response.ts';
 import type { AttemptTarget } from '../../routing/plan.ts';
@@ -80,6 +80,19 @@ export async function holdCredits(
     groundedRequests: requestsGrounding(body) ? 1 : 0,
   });
   if ('insufficient' in plan) throw refused();
+  return openHold(context, target, attempt, plan.holdMicros, plan.maxOutputTokens);
+}
+
+/** The atomic hold in the store; refused when another request spent the balance in the meantime. */
+async function openHold(
+  context: RequestContext,
+  target: AttemptTarget,
+  attempt: number,
+  holdMicros: number,
+  maxOutputTokens: number,
+): Promise<AttemptRecord> {
+  const { services, key } = context;
+  if (!key) throw new Error('hold before admission');
   const held = await services.store.hold({
     requestId: context.requestId,
     attempt,
@@ -87,21 +100,37 @@ export async function holdCredits(
     keyId: key.id,
     model: target.model.name,
     deployment: target.label,
-    amountMicros: plan.holdMicros,
+    amountMicros: holdMicros,
     processId: services.processId,
     door: context.door.name,
   });
   // Another request spent the balance between our read and the hold: the atomic hold refused.
   if (!held.ok) throw refused();
   services.routing.drain.holdOpened();
-  return {
-    attempt,
-    target,
-    holdMicros: plan.holdMicros,
-    maxOutputTokens: plan.maxOutputTokens,
-    startedAt: Date.now(),
-    settled: false,
-  };
+  return { attempt, target, holdMicros, maxOutputTokens, startedAt: Date.now(), settled: false };
+}
+
+/**
+ * The hold of an embedding attempt (ADR 085): the input bound (UTF-8 bytes of every input, set at
+ * admission) at the model's dearest input price. Nothing is generated, so there is no output allowance.
+ */
+export async function holdEmbeddingCredits(
+  context: RequestContext,
+  target: AttemptTarget,
+  attempt: number,
+): Promise<AttemptRecord> {
+  const { services, key } = context;
+  if (!key || !context.embedding) throw new Error('embedding hold before admission');
+  const account = context.account ?? (await services.accountCache.lookup(key.accountId));
+  if (!account || account.status !== 'active') {
+    throw refused(account ? 'The account is suspended' : 'The account does not exist');
+  }
+  const prompt = Math.max(0, Math.ceil(context.promptUpperBound ?? 0));
+  const holdMicros = costMicros(
+    { prompt, cachedPrompt: 0, completion: 0, reasoning: 0 },
+    holdPricing(target.model.pricing, prompt),
+  );
+  return openHold(context, target, attempt, holdMicros, 0);
 }
 
 /**

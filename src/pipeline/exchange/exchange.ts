@@ -4,6 +4,7 @@
  * drain, settle failure):
  *
  *   attempts (hold → call → settle failed attempts, retry)  — attempts.ts, credits.ts
+ *            (`embed`: the embedding hold and the provider's `embed`, ADR 085)
  *   deliver  (JSON answer, or stream chunks into the door's sink, counting what was delivered)
  *   usage    (the upstream's report, or the one estimator's)  — billing/estimate-usage.ts
  *   settle   (the answered attempt, once)                     — credits.ts
@@ -12,21 +13,31 @@
  *
  * The door's route only turns the results into its dialect, and always ends its writer.
  */
-import { billableUsage, DeliveredTally } from '../../billing/estimate-usage.ts';
+import { billableUsage, DeliveredTally, promptOnlyUsage } from '../../billing/estimate-usage.ts';
 import { PorticoError } from '../../errors.ts';
 import type { StreamEvent } from '../../providers/provider.ts';
-import type { TokenCounts } from '../../openai/response.ts';
+import { emptyTokenCounts, type TokenCounts } from '../../openai/response.ts';
+import type { EmbeddingRequest } from '../embedding.ts';
 import type { RequestContext } from '../context.ts';
 import {
   asAttemptFailure,
   completeAttempts,
+  embedAttempts,
   errorCodeOf,
   openStreamAttempts,
   terminalStateOf,
 } from './attempts.ts';
 import { SettleDeferredError, settleCredits, type AttemptRecord } from './credits.ts';
 import { ClientGoneError, RequestSignals } from './signals.ts';
-import type { Completed, JsonEncoder, Served, StreamSink } from './types.ts';
+import type {
+  CanonicalRequest,
+  Completed,
+  Embedded,
+  EmbeddingEncoder,
+  JsonEncoder,
+  Served,
+  StreamSink,
+} from './types.ts';
 
 function servedBy(context: RequestContext, record: AttemptRecord): Served {
   const { target } = record;
@@ -103,6 +114,42 @@ export class Exchange {
     const text = encode(completed);
     await this.#completeIdempotency(200, text);
     return { completed, body: text };
+  }
+
+  /**
+   * An embedding answer (ADR 085): attempts until one answers, then usage (the upstream's input tokens,
+   * else the estimate, flagged), settle, and the encoded body stored for Idempotency-Key replays.
+   * Throws as `complete` does.
+   */
+  async embed(encode: EmbeddingEncoder): Promise<{ embedded: Embedded; body: string }> {
+    const context = this.#context;
+    const body = context.body;
+    if (!body || !context.embedding) throw new Error('embedding exchange before admission');
+    const { result, record } = await embedAttempts(context, this.#signals);
+    const { counts, estimated } = embeddingUsage(result.promptTokens, context.embedding, body);
+    this.#usedTokens = counts.total;
+    const aborted = this.#signals.client.aborted;
+    const costMicros = await this.#settleAnswered(
+      record,
+      counts,
+      estimated,
+      aborted ? 'client_disconnected' : 'ok',
+      aborted ? 499 : 200,
+      null,
+      false,
+    );
+    // The vectors arrived as the client left: the upstream billed them all the same.
+    if (aborted) throw new ClientGoneError();
+    const embedded: Embedded = {
+      served: servedBy(context, record),
+      vectors: result.vectors,
+      counts,
+      usageEstimated: estimated,
+      costMicros,
+    };
+    const text = encode(embedded);
+    await this.#completeIdempotency(200, text);
+    return { embedded, body: text };
   }
 
   /**
@@ -240,6 +287,22 @@ export class Exchange {
     await context.ticket?.release(this.#usedTokens);
     recordRequestMetrics(context, status);
   }
+}
+
+/**
+ * An embedding's billable input: the upstream's report, unless it is absent, or zero for inputs that
+ * have text (RELIABILITY API10: absent usage is never trusted); then the one estimator's, flagged.
+ */
+function embeddingUsage(
+  reported: number | undefined,
+  request: EmbeddingRequest,
+  body: CanonicalRequest,
+): { counts: TokenCounts; estimated: boolean } {
+  const hasText = request.inputs.some((input) => input.parts.some((part) => part.trim() !== ''));
+  const usable = reported !== undefined && (reported > 0 || !hasText);
+  const counts = usable ? emptyTokenCounts() : promptOnlyUsage(body);
+  if (usable) counts.prompt = counts.promptText = counts.total = reported;
+  return { counts, estimated: !usable };
 }
 
 /** The request counters, for every request an exchange closes (admitted or not). */

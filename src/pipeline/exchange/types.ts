@@ -31,6 +31,16 @@ export interface Completed {
   readonly native?: unknown;
 }
 
+/** An embedding answer, settled (ADR 085). */
+export interface Embedded {
+  readonly served: Served;
+  /** One vector per input, in the request's order. */
+  readonly vectors: number[][];
+  readonly counts: TokenCounts;
+  readonly usageEstimated: boolean;
+  readonly costMicros: number;
+}
+
 /** How a stream ended, once its attempt is settled. */
 export interface StreamFinal {
   readonly counts: TokenCounts;
@@ -61,3 +71,6 @@ export interface StreamSink {
 
 /** Encodes a JSON answer in the door's dialect; the exchange stores the text for Idempotency-Key replays. */
 export type JsonEncoder = (completed: Completed) => string;
+
+/** Encodes an embedding answer in the door's dialect (stored, like a JSON answer, for replays). */
+export type EmbeddingEncoder = (embedded: Embedded) => string;

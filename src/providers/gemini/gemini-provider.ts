@@ -7,7 +7,14 @@
  * and which key a call uses is the key pool's (routing/key-pool.ts, shared/pooled-call.ts).
  */
 import { KeyPool, type KeyLease } from '../../routing/key-pool.ts';
-import type { CompletionResult, Provider, ProviderRequest, StreamEvent } from '../provider.ts';
+import type {
+  CompletionResult,
+  EmbedProviderRequest,
+  EmbedResult,
+  Provider,
+  ProviderRequest,
+  StreamEvent,
+} from '../provider.ts';
 import { callWithPool, type PooledProviderRequest, type ServedByKey } from '../shared/pooled-call.ts';
 import {
   readBodyText,
@@ -26,6 +33,10 @@ import { DEFAULT_HARDENING, type MediaLimits } from '../../config/hardening.ts';
 import { parseGeminiJson } from './parse-response.ts';
 import { transformGeminiStream } from './stream-transform.ts';
 import { nativeGeminiBody, nativeGeminiStream } from './native-passthrough.ts';
+import { embedCalls, parseEmbedAnswer } from './embed.ts';
+
+/** An embedding answer may be large (100 vectors of 3,072 numbers in JSON is about 7 MB). */
+const MAX_EMBED_RESPONSE_BYTES = 128 * 1024 * 1024;
 
 export interface GeminiProviderOptions {
   name: string;
@@ -134,6 +145,36 @@ export class GeminiProvider implements Provider {
   }
 
   /**
+   * Embeddings (embed.ts): `:embedContent` for one input, `:batchEmbedContents` slices for several. The
+   * reported tokens are summed; if any slice reported none, the total is unknown (the exchange estimates).
+   */
+  async embed(input: EmbedProviderRequest): Promise<EmbedResult & ServedByKey> {
+    const vectors: number[][] = [];
+    let promptTokens: number | undefined = 0;
+    let credential: string | undefined;
+    for (const call of embedCalls(input.upstreamModel, input.request)) {
+      const path = `${this.#endpoint.modelPath(input.upstreamModel)}${call.method}`;
+      const body = JSON.stringify(call.body);
+      const sent = await callWithPool(this.#keys, input, async (key) => {
+        const headers = { ...this.#headers(input), ...(await this.#endpoint.credentialHeaders(key)) };
+        const response = await this.#client.post(path, body, headers, input.signal, input.timeouts);
+        const text = await readBodyText(response.body, MAX_EMBED_RESPONSE_BYTES, input.signal);
+        if (response.status < 200 || response.status >= 300) {
+          throw geminiErrorFromResponse(response.status, text, response.headers);
+        }
+        return parseEmbedAnswer(text, response.status, call.count);
+      });
+      credential = sent.credential;
+      vectors.push(...sent.value.vectors);
+      promptTokens =
+        promptTokens === undefined || sent.value.promptTokens === undefined
+          ? undefined
+          : promptTokens + sent.value.promptTokens;
+    }
+    return { vectors, promptTokens, credential };
+  }
+
+  /**
    * Translate once, then send with a key from the pool until one is accepted. Only an answer with a
    * success status comes back: errors (JSON bodies, even under an event-stream content type) are read
    * and mapped here, so the pool sees a rate-limited or refused key and can move to the next.
@@ -167,7 +208,7 @@ export class GeminiProvider implements Provider {
   }
 
   /** The pipeline's extra headers as given, except any that could replace the key or the framing. */
-  #headers(input: ProviderRequest): Record<string, string> {
+  #headers(input: Pick<ProviderRequest, 'requestId' | 'headers'>): Record<string, string> {
     const headers: Record<string, string> = { 'x-portico-request-id': input.requestId };
     for (const [name, value] of Object.entries(input.headers ?? {})) {
       const lower = name.toLowerCase();

@@ -5,7 +5,14 @@
  * pool's business (routing/key-pool.ts, shared/pooled-call.ts).
  */
 import { KeyPool } from '../../routing/key-pool.ts';
-import type { CompletionResult, Provider, ProviderRequest, StreamEvent } from '../provider.ts';
+import type {
+  CompletionResult,
+  EmbedProviderRequest,
+  EmbedResult,
+  Provider,
+  ProviderRequest,
+  StreamEvent,
+} from '../provider.ts';
 import { callWithPool, type PooledProviderRequest, type ServedByKey } from '../shared/pooled-call.ts';
 import {
   UpstreamClient,
@@ -26,6 +33,10 @@ import { convertCompletion } from './convert-response.ts';
 import { estimateCompletionCounts } from './convert-usage.ts';
 import { transformStream } from './stream-transform.ts';
 import { MAX_ERROR_BODY_BYTES, protocolError, statusError } from './upstream-errors.ts';
+import { embeddingsBody, parseEmbeddings } from './embed.ts';
+
+/** Embedding answers are large: 2,048 vectors of 1,536 numbers in JSON is about 60 MB. */
+const MAX_EMBED_RESPONSE_BYTES = 128 * 1024 * 1024;
 
 export interface OpenAICompatibleProviderOptions {
   name: string;
@@ -104,6 +115,23 @@ export class OpenAICompatibleProvider implements Provider {
     return Object.assign(events(response.body, input.signal), { credential });
   }
 
+  /** `POST {base_url}/embeddings` (embed.ts): float vectors up, the client's encoding applied by the door. */
+  async embed(input: EmbedProviderRequest): Promise<EmbedResult & ServedByKey> {
+    const body = embeddingsBody(input.upstreamModel, input.request);
+    const expected = input.request.inputs.length;
+    const { value, credential } = await callWithPool(this.#keys, input, async (key) => {
+      const headers = this.#headers(input);
+      if (key.secret !== '') headers.authorization = `Bearer ${key.secret}`;
+      const response = await this.#client.post('/embeddings', body, headers, input.signal, input.timeouts);
+      if (response.status < 200 || response.status >= 300) {
+        throw statusError(response.status, response.headers, await readErrorBody(response, input.signal));
+      }
+      const text = await readBodyText(response.body, MAX_EMBED_RESPONSE_BYTES, input.signal);
+      return parseEmbeddings(text, expected);
+    });
+    return { ...value, credential };
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.#client.close(), this.#fetcher.close()]);
   }
@@ -134,7 +162,7 @@ export class OpenAICompatibleProvider implements Provider {
     return { response: value, credential };
   }
 
-  #headers(input: ProviderRequest): Record<string, string> {
+  #headers(input: Pick<ProviderRequest, 'requestId' | 'headers'>): Record<string, string> {
     const headers: Record<string, string> = { 'x-portico-request-id': input.requestId };
     for (const [name, value] of Object.entries(input.headers ?? {})) {
       const lower = name.toLowerCase();

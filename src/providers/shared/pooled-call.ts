@@ -67,7 +67,7 @@ function noFreeKey(pool: KeyPool, now: number): UpstreamError {
  */
 export async function callWithPool<T>(
   pool: KeyPool,
-  input: PooledProviderRequest,
+  input: Pick<PooledProviderRequest, 'credential' | 'signal'>,
   call: (key: KeyLease) => Promise<T>,
   clock: () => number = Date.now,
 ): Promise<{ value: T; credential: string }> {
