@@ -234,6 +234,33 @@ describe('refusals in Google’s shape', () => {
   });
 });
 
+describe('upstream resources on passthrough', () => {
+  test('a cachedContent or a Files API file not granted to the account is a 403, before any upstream call', async () => {
+    const calls = gateway.simulator.attempts.length;
+    const cached = await googleError(
+      await post('/v1beta/models/gemini-3.5-flash:generateContent', {
+        contents: [{ parts: [{ text: 'hi' }] }],
+        cachedContent: 'cachedContents/someone-elses',
+      }),
+      403,
+      'PERMISSION_DENIED',
+    );
+    assert.match(cached.error.message, /cached content/);
+    for (const fileUri of ['files/abc123', 'gs://operator-bucket/private.pdf']) {
+      await googleError(
+        await post('/v1beta/models/gemini-3.5-flash:generateContent', {
+          contents: [
+            { parts: [{ text: 'read this' }, { fileData: { mimeType: 'application/pdf', fileUri } }] },
+          ],
+        }),
+        403,
+        'PERMISSION_DENIED',
+      );
+    }
+    assert.equal(gateway.simulator.attempts.length, calls);
+  });
+});
+
 describe('keys in the URL', () => {
   test('?key= authenticates and never appears in a log line, also when the upstream fails', async () => {
     const secret = (await gateway.account(5)).key;
