@@ -234,6 +234,31 @@ describe('refusals in Google’s shape', () => {
   });
 });
 
+describe('limits and idempotency on this door', () => {
+  test('a key over its RPM gets RESOURCE_EXHAUSTED with Retry-After', async () => {
+    const limited = await gateway.account(5, { rpm: 1 });
+    const headers = { 'x-goog-api-key': limited.key };
+    const body = { contents: [{ parts: [{ text: 'once' }] }] };
+    assert.equal((await post('/v1beta/models/gemini-3.5-flash:generateContent', body, headers)).status, 200);
+    const refused = await post('/v1beta/models/gemini-3.5-flash:generateContent', body, headers);
+    assert.ok(Number(refused.headers.get('retry-after')) > 0);
+    await googleError(refused, 429, 'RESOURCE_EXHAUSTED');
+  });
+
+  test('an Idempotency-Key replays a passthrough stream byte for byte and bills once', async () => {
+    const account = await gateway.account(5);
+    const headers = { 'x-goog-api-key': account.key, 'idempotency-key': 'gemini-stream-1' };
+    const body = { contents: [{ parts: [{ text: 'replay me [[sim:chunks=3]]' }] }] };
+    const path = '/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse';
+    const first = await (await post(path, body, headers)).text();
+    const second = await post(path, body, headers);
+    assert.equal(second.headers.get('idempotent-replayed'), 'true');
+    assert.equal(await second.text(), first);
+    const rows = (await gateway.admin('GET', `/admin/usage?account_id=${account.accountId}`)).body.data;
+    assert.equal(rows.length, 1);
+  });
+});
+
 describe('upstream resources on passthrough', () => {
   test('a cachedContent or a Files API file not granted to the account is a 403, before any upstream call', async () => {
     const calls = gateway.simulator.attempts.length;
