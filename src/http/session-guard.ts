@@ -102,6 +102,9 @@ async function resolveSession(
 export function registerSessionGuard(app: FastifyInstance, services: Services, sessions: SessionStore): void {
   app.decorateRequest('dashboardCaller', null);
   app.addHook('onRequest', async (request, reply) => {
+    // The client API (`/v1/...`) is never cookie-authenticated: the guard stays out of its way, so a
+    // stray cookie next to an `x-api-key` cannot turn a client call into a CSRF refusal.
+    if (!GUARDED_PREFIXES.some((prefix) => request.url.startsWith(prefix))) return;
     setSecurityHeaders(request, reply);
     if (request.headers.authorization !== undefined) return;
     const id = readCookie(request.headers.cookie, SESSION_COOKIE);

@@ -137,3 +137,23 @@ describe('dashboard checks on the decoded path and on sign-out', () => {
     assert.equal(real.status, 204);
   });
 });
+
+describe('the dashboard session guard stays on its own routes', () => {
+  let gateway: Gateway;
+  before(async () => {
+    gateway = await startGateway();
+  });
+  after(async () => gateway.close());
+
+  test('a client call with x-api-key and a leftover session cookie is not refused for CSRF', async () => {
+    const { key } = await gateway.account(5);
+    const session = await signIn(gateway.url, key);
+    assert.equal(session.status, 201);
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, cookie: session.cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'sim-openai', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(response.status, 200, await response.text());
+  });
+});
