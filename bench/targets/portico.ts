@@ -18,7 +18,9 @@ function porticoConfig(upstreamOrigin: string): string {
   // YAML is a superset of JSON, so the config is written as JSON.
   return JSON.stringify(
     {
-      server: { max_concurrency: 20_000 },
+      // All bench traffic comes from 127.0.0.1: the per-address bound on connections not yet
+      // authenticated (a defence against one hostile client) would refuse the load generator itself.
+      server: { max_concurrency: 20_000, unauthenticated_connections_per_ip: 1_000_000 },
       providers: {
         'sim-gemini': { type: 'gemini', base_url: `${upstreamOrigin}/v1beta`, api_key: 'x' },
         'sim-openai': { type: 'openai', base_url: `${upstreamOrigin}/v1`, api_key: 'x' },
