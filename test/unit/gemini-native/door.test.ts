@@ -9,6 +9,8 @@ import { decodeGenerateRequest } from '../../../src/doors/gemini-native/decode.t
 import { googleStatus } from '../../../src/doors/gemini-native/errors.ts';
 import { googleSchemaToJsonSchema } from '../../../src/doors/gemini-native/schema.ts';
 import { GeminiStreamEncoder } from '../../../src/doors/gemini-native/stream.ts';
+import { encodeCompleted } from '../../../src/doors/gemini-native/encode.ts';
+import { encodeToolCallId } from '../../../src/providers/gemini/tool-call-id.ts';
 import { nativeBody } from '../../../src/doors/gemini-native/codec.ts';
 import { convertRequest } from '../../../src/providers/gemini/convert-request.ts';
 import { decodeThoughtSignature } from '../../../src/providers/gemini/tool-call-id.ts';
@@ -232,6 +234,61 @@ describe('the translated SSE encoder', () => {
     };
     assert.equal(encoder.choices([], native), `data: ${JSON.stringify(native)}\r\n\r\n`);
     assert.equal(encoder.finish({ counts: emptyTokenCounts(), usageEstimated: false, costMicros: 0 }), '');
+  });
+});
+
+test('a translated JSON answer: thoughts, text, a signed call, the finish reason and usage', () => {
+  const context = { requestId: 'req_xyz' } as RequestContext;
+  const body = encodeCompleted(context, {
+    served: { responseModel: 'sim-openai' } as Served,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: 'Checking.',
+          reasoning_content: 'The user wants weather.',
+          tool_calls: [
+            {
+              id: encodeToolCallId(SIGNATURE),
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+            },
+          ],
+        },
+        finish_reason: 'tool_calls',
+      },
+      { index: 1, message: { role: 'assistant', content: 'Cut' }, finish_reason: 'length' },
+    ],
+    counts: { ...emptyTokenCounts(), prompt: 10, cachedPrompt: 4, completion: 9, reasoning: 3, total: 19 },
+    usageEstimated: false,
+    costMicros: 5,
+  });
+  assert.deepEqual(JSON.parse(body), {
+    candidates: [
+      {
+        content: {
+          parts: [
+            { text: 'The user wants weather.', thought: true },
+            { text: 'Checking.' },
+            { functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: SIGNATURE },
+          ],
+          role: 'model',
+        },
+        finishReason: 'STOP',
+        index: 0,
+      },
+      { content: { parts: [{ text: 'Cut' }], role: 'model' }, finishReason: 'MAX_TOKENS', index: 1 },
+    ],
+    usageMetadata: {
+      promptTokenCount: 10,
+      candidatesTokenCount: 6,
+      totalTokenCount: 19,
+      cachedContentTokenCount: 4,
+      thoughtsTokenCount: 3,
+    },
+    modelVersion: 'sim-openai',
+    responseId: 'xyz',
   });
 });
 
