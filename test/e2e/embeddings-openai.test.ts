@@ -280,6 +280,22 @@ describe('money and refusals', () => {
     assert.equal(row?.cost_micros, cost(countTokens('tiny'), PRICES['gemini-embedding-001']));
   });
 
+  test('rate limits count the input bytes, with no output estimate', async () => {
+    const limited = await gateway.account(5, { tpm: 100 });
+    const { openai } = client(limited.key);
+    // 150 bytes cannot fit a 100-token minute.
+    await assert.rejects(
+      openai.embeddings.create({ model: 'sim-embed', input: 'x'.repeat(150) }),
+      (error: unknown) => error instanceof OpenAI.RateLimitError,
+    );
+    // 90 bytes fit (a chat request with this prompt would also count its output allowance).
+    const answer = await openai.embeddings.create({ model: 'sim-embed', input: 'x'.repeat(90) });
+    assert.equal(answer.usage.prompt_tokens, countTokens('x'.repeat(90)));
+    const [row] = await rows(limited.accountId);
+    assert.equal(row?.door, 'embeddings');
+    assert.equal(row?.prompt_tokens, countTokens('x'.repeat(90)));
+  });
+
   test('a key allowed only gemini-3.5-flash gets 403 for gemini-embedding-001', async () => {
     const limited = await gateway.account(5, { models: ['gemini-3.5-flash'] });
     const { openai } = client(limited.key);
