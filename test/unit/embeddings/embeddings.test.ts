@@ -11,7 +11,8 @@ import { decodeBatchEmbedContents, decodeEmbedContent } from '../../../src/doors
 import { float32Base64 } from '../../../src/doors/embeddings/vectors.ts';
 import { embeddingCanonical, embeddingPromptBound } from '../../../src/pipeline/embedding.ts';
 import { unitVector } from '../../../src/simulator/embeddings.ts';
-import { embedCalls } from '../../../src/providers/gemini/embed.ts';
+import { embedCalls, parseEmbedAnswer } from '../../../src/providers/gemini/embed.ts';
+import { UpstreamError } from '../../../src/providers/shared/upstream-error.ts';
 import { embeddingsBody, parseEmbeddings } from '../../../src/providers/openai-compatible/embed.ts';
 
 function refusal(run: () => unknown): string | undefined {
@@ -223,5 +224,29 @@ describe('bounds, encodings and upstream calls', () => {
       promptTokens: 2,
     });
     assert.throws(() => parseEmbeddings(JSON.stringify({ data: [{ index: 0, embedding: [1] }] }), 2));
+  });
+
+  test('Gemini answers: usageMetadata as Google sends it on batchEmbedContents, or none', () => {
+    // The usage block's shape as recorded from :batchEmbedContents (maximhq/bifrost#7295).
+    const batch = JSON.stringify({
+      embeddings: [{ values: [0.6, 0.8] }, { values: [1, 0] }],
+      usageMetadata: { promptTokenCount: 5, promptTokenDetails: [{ modality: 'TEXT', tokenCount: 5 }] },
+    });
+    assert.deepEqual(parseEmbedAnswer(batch, 200, 2), {
+      vectors: [
+        [0.6, 0.8],
+        [1, 0],
+      ],
+      promptTokens: 5,
+    });
+    const single = JSON.stringify({ embedding: { values: [0.6, 0.8] } });
+    assert.deepEqual(parseEmbedAnswer(single, 200, 1), { vectors: [[0.6, 0.8]], promptTokens: undefined });
+    assert.throws(() => parseEmbedAnswer(batch, 200, 3), UpstreamError);
+    assert.throws(() => parseEmbedAnswer('{"embedding":{"values":["x"]}}', 200, 1), UpstreamError);
+    const refused = JSON.stringify({ error: { code: 400, message: 'bad', status: 'INVALID_ARGUMENT' } });
+    assert.throws(
+      () => parseEmbedAnswer(refused, 400, 1),
+      (error: unknown) => error instanceof UpstreamError && error.upstreamStatus === 400,
+    );
   });
 });
