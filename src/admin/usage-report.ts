@@ -30,6 +30,7 @@ export function usageRowJson(row: LedgerRow) {
     ttft_ms: row.ttftMs,
     stream: row.stream,
     door: row.door,
+    credential: row.credential,
     error_code: row.errorCode,
     created_at: row.createdAt,
     settled_at: row.settledAt,

@@ -93,6 +93,11 @@ test('a rate-limited and a refused key: traffic continues on the third key', asy
   assert.equal(byLabel['pool-b'].disabled_status, 401);
   assert.equal(byLabel['pool-c'].state, 'active');
   assert.ok(!JSON.stringify(keys.body).includes('sk-up-'), 'no secret in the answer');
+  // The ledger names the key that served each attempt, by its label.
+  const usage = await gateway.admin('GET', '/admin/usage');
+  const labels = new Set(usage.body.data.map((row: any) => row.credential));
+  assert.deepEqual([...labels], ['pool-c']);
+  assert.ok(!JSON.stringify(usage.body).includes('sk-up-'));
 });
 
 test('the 429 key returns after its cool-down; the 401 key stays out, on the status page and audited', async () => {

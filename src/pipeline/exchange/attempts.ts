@@ -16,6 +16,7 @@ import type {
 } from '../../providers/provider.ts';
 import { UpstreamError } from '../../providers/shared/upstream-error.ts';
 import { classifyTransportError } from '../../providers/shared/upstream-client.ts';
+import { credentialOf } from '../../providers/shared/pooled-call.ts';
 import { AttemptRouter } from '../../routing/attempt-router.ts';
 import { ShutdownError } from '../../routing/drain.ts';
 import { planAttempts, type AttemptTarget } from '../../routing/plan.ts';
@@ -228,6 +229,7 @@ export async function routeAttempts<T>(
       return await run(record, partial);
     } catch (error) {
       lastError = asAttemptFailure(error, signals);
+      record.credential ??= credentialOf(lastError);
       await failAttempt(context, record, lastError, signals, stream, partial.counts ?? emptyTokenCounts());
       const scope = lastError instanceof ShutdownError ? 'none' : retryScope(lastError, stream);
       if (scope === 'none') break;
@@ -249,6 +251,7 @@ export function completeAttempts(context: RequestContext, signals: RequestSignal
     const result = await providers
       .get(target.deployment.provider)
       .complete(providerInput(context, record, signals.upstream));
+    record.credential = credentialOf(result);
     routing.health.recordLatency(target.label, Date.now() - record.startedAt, routing.now());
     routing.health.recordSuccess(target.label);
     return { result, record };
@@ -309,6 +312,7 @@ export function openStreamAttempts(context: RequestContext, signals: RequestSign
     const events = await providers
       .get(target.deployment.provider)
       .stream(providerInput(context, record, signals.upstream));
+    record.credential = credentialOf(events);
     const iterator = events[Symbol.asyncIterator]();
     // The first chunk decides: pull until real content (or the end) before committing to a 200.
     while (true) {

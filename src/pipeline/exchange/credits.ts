@@ -8,6 +8,7 @@ import { costMicros, holdPricing, planHold, priceVersion } from '../../billing/i
 import { PorticoError } from '../../errors.ts';
 import type { TokenCounts } from '../../openai/response.ts';
 import type { AttemptTarget } from '../../routing/plan.ts';
+import type { Pricing } from '../../config/catalogue.ts';
 import type { SettleInput, TerminalState } from '../../store/types.ts';
 import { isDatabaseUnavailable } from '../../store/errors.ts';
 import { requestsGrounding } from '../../providers/gemini/builtin-tools.ts';
@@ -19,6 +20,10 @@ export interface AttemptRecord {
   readonly holdMicros: number;
   readonly maxOutputTokens: number;
   readonly startedAt: number;
+  /** The prices in force when the attempt was held: the settle uses the same, even across a change. */
+  readonly pricing: Pricing;
+  /** The label of the upstream key that served (or failed) the attempt, when the provider pools keys. */
+  credential?: string;
   settled: boolean;
 }
 
@@ -107,7 +112,15 @@ async function openHold(
   // Another request spent the balance between our read and the hold: the atomic hold refused.
   if (!held.ok) throw refused();
   services.routing.drain.holdOpened();
-  return { attempt, target, holdMicros, maxOutputTokens, startedAt: Date.now(), settled: false };
+  return {
+    attempt,
+    target,
+    holdMicros,
+    maxOutputTokens,
+    startedAt: Date.now(),
+    pricing: target.model.pricing,
+    settled: false,
+  };
 }
 
 /**
@@ -145,7 +158,7 @@ export async function settleCredits(
   if (record.settled) return 0;
   record.settled = true;
   const { services } = context;
-  const pricing = record.target.model.pricing;
+  const pricing = record.pricing;
   const input: SettleInput = {
     requestId: context.requestId,
     attempt: record.attempt,
@@ -165,6 +178,7 @@ export async function settleCredits(
     ttftMs: outcome.ttftMs,
     stream: outcome.stream,
     errorCode: outcome.errorCode ?? null,
+    credential: record.credential ?? null,
   };
   const { drain } = services.routing;
   let row;

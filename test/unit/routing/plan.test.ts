@@ -9,7 +9,17 @@ function model(name: string, deployments: Array<[string, number]>, fallbacks: st
   return {
     name,
     deployments: deployments.map(([provider, weight]) => ({ provider, model: name, weight })),
-    pricing: { input: 1, cached_input: 1, output: 1, output_image: 1, output_audio: 1, grounding_per_1k: 0 },
+    pricing: {
+      input: 1,
+      cached_input: 1,
+      output: 1,
+      output_image: 1,
+      output_audio: 1,
+      grounding_per_1k: 0,
+      input_audio: 1,
+      tiers: [],
+    },
+    pricingSchedule: [],
     maxOutputTokens: 100,
     contextWindow: 1000,
     traits: { thinking: 'none' },
