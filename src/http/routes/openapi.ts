@@ -19,6 +19,25 @@ const ErrorResponse = {
   },
 };
 
+/** `POST /v1/embeddings` (docs/decisions/085-embeddings.md); the door refuses any other field. */
+const EmbeddingRequest = {
+  type: 'object',
+  required: ['model', 'input'],
+  additionalProperties: false,
+  properties: {
+    model: { type: 'string' },
+    input: {
+      oneOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'array', minItems: 1, maxItems: 2048, items: { type: 'string', minLength: 1 } },
+      ],
+    },
+    dimensions: { type: 'integer', minimum: 1 },
+    encoding_format: { enum: ['float', 'base64'] },
+    user: { type: 'string' },
+  },
+};
+
 export function openApiDocument(version: string) {
   const errors = Object.fromEntries(
     ['400', '401', '402', '403', '404', '413', '429', '500', '502', '503'].map((status) => [
@@ -34,7 +53,7 @@ export function openApiDocument(version: string) {
     info: { title: 'Portico', version, description: 'OpenAI-compatible LLM gateway' },
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
-      schemas: { ChatCompletionRequest, ErrorResponse },
+      schemas: { ChatCompletionRequest, EmbeddingRequest, ErrorResponse },
     },
     security: [{ bearerAuth: [] }],
     paths: {
@@ -51,6 +70,19 @@ export function openApiDocument(version: string) {
             '200': {
               description: 'A chat.completion object, or an SSE stream of chat.completion.chunk events',
             },
+            ...errors,
+          },
+        },
+      },
+      '/v1/embeddings': {
+        post: {
+          operationId: 'createEmbedding',
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/EmbeddingRequest' } } },
+          },
+          responses: {
+            '200': { description: 'A list of embedding objects with usage.prompt_tokens' },
             ...errors,
           },
         },
