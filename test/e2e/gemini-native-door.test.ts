@@ -205,7 +205,7 @@ describe('@google/genai models', () => {
       assert.equal(model.name, 'models/gemini-3.5-flash');
       assert.equal(model.outputTokenLimit, 8192);
       assert.ok((model.inputTokenLimit ?? 0) > 0);
-      assert.ok(model.supportedActions?.includes('generateContent'));
+      assert.deepEqual(model.supportedActions, ['generateContent', 'streamGenerateContent', 'countTokens']);
       await assert.rejects(
         genai(version, narrow.key).models.get({ model: 'sim-openai' }),
         (error: unknown) => error instanceof ApiError && error.status === 404,

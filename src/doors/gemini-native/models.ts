@@ -1,7 +1,7 @@
 /**
  * `GET /v1beta/models` and `GET /v1beta/models/{model}` (and under `/v1/`) in Google's `Model` resource
- * shape, listing only the models the key may use. The generation methods are the ones this door serves;
- * methods another door adds (embeddings) are listed through `methods`.
+ * shape, listing only the models the key may use, each with the methods of the door's table that fit it
+ * (generation methods for chat models, the embed methods for embedding models).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ResolvedModel } from '../../config/load-config.ts';
@@ -41,9 +41,9 @@ async function answer(reply: FastifyReply, work: () => Promise<unknown>): Promis
 
 export class GeminiModels {
   readonly #services: Services;
-  readonly #methods: () => readonly string[];
+  readonly #methods: (model: ResolvedModel) => readonly string[];
 
-  constructor(services: Services, methods: () => readonly string[]) {
+  constructor(services: Services, methods: (model: ResolvedModel) => readonly string[]) {
     this.#services = services;
     this.#methods = methods;
   }
@@ -59,9 +59,10 @@ export class GeminiModels {
   list(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     return answer(reply, async () => {
       const key = await this.#key(request);
-      const methods = this.#methods();
       return {
-        models: allowedModels(this.#services.config.models, key).map((model) => googleModel(model, methods)),
+        models: allowedModels(this.#services.config.models, key).map((model) =>
+          googleModel(model, this.#methods(model)),
+        ),
       };
     });
   }
@@ -82,7 +83,7 @@ export class GeminiModels {
           ),
         });
       }
-      return googleModel(model, this.#methods());
+      return googleModel(model, this.#methods(model));
     });
   }
 }

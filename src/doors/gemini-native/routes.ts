@@ -8,6 +8,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PorticoError } from '../../errors.ts';
+import type { ResolvedModel } from '../../config/load-config.ts';
+import { isEmbeddingModel } from '../../pipeline/embedding.ts';
 import type { Services } from '../../services.ts';
 import { serveDoor, sendDoorError } from '../serve.ts';
 import { GEMINI_CODECS } from './codec.ts';
@@ -52,8 +54,16 @@ export function speaksGoogle(request: FastifyRequest): boolean {
   );
 }
 
+const EMBED_METHODS: ReadonlySet<string> = new Set(['embedContent', 'batchEmbedContents']);
+
+/** The methods a model supports: the embed ones for embedding models, the others for the rest. */
+export function methodsFor(model: ResolvedModel): readonly string[] {
+  const embedding = isEmbeddingModel(model);
+  return GEMINI_METHOD_NAMES.filter((name) => EMBED_METHODS.has(name) === embedding);
+}
+
 export function geminiModels(services: Services): GeminiModels {
-  return new GeminiModels(services, () => GEMINI_METHOD_NAMES);
+  return new GeminiModels(services, methodsFor);
 }
 
 /** `gemini-x:generateContent` -> its model and method, or undefined when it is not one. */
