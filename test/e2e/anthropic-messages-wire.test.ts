@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type Gateway } from '../helpers/gateway.ts';
+import { ADMIN_KEY, startGateway, type Gateway } from '../helpers/gateway.ts';
 import { CLAUDE_ALIASES } from '../helpers/claude-aliases.ts';
 import { ledgerRows } from '../helpers/ledger.ts';
 
@@ -88,6 +88,13 @@ describe('a recorded Claude Code request', () => {
     assert.equal(rows.length, before + 1);
     assert.equal(rows.at(-1)?.door, 'anthropic-messages');
     assert.equal(rows.at(-1)?.model, 'gemini-3.5-flash');
+    const metrics = await (
+      await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })
+    ).text();
+    assert.match(
+      metrics,
+      /portico_requests_total\{door="anthropic-messages",model="gemini-3\.5-flash",status="200"\} \d+/,
+    );
   });
 });
 
