@@ -10,6 +10,8 @@
  * connection stops counting once one of its requests authenticates. Connections from a trusted proxy
  * are not counted (the proxy speaks for many clients).
  *
+ * Refusals use the route's door error shape (`config.door.errorReply`) when it declares one.
+ *
  * The key found here is kept on the request's headers object (under a symbol, invisible to logs and to
  * the client), so the pipeline's `authenticate` stage reuses it instead of looking it up again.
  */
@@ -22,6 +24,8 @@ import type { Services } from '../services.ts';
 import { rememberCaller, type AuthenticatedCaller } from '../keys/authenticated-caller.ts';
 import { MAX_KEY_LENGTH, clientKey, isClientApiPath } from './client-key.ts';
 import { lingerOnClose } from './lingering-close.ts';
+import { toPorticoError } from './error-response.ts';
+import type { DoorCodec } from '../doors/codec.ts';
 import type { ProxyTrust } from './trust-proxy.ts';
 
 /** Routes that only read (listing models, the key's own limits, counting tokens) are open to $0 keys. */
@@ -106,7 +110,11 @@ export function registerClientGate(app: FastifyInstance, services: Services, tru
       // The body was not read: close after the answer, letting the client finish sending first.
       reply.header('connection', 'close');
       lingerOnClose(request.raw);
-      throw error;
+      // In the door's own error shape (Anthropic, Google, OpenAI Responses...) when the route has one.
+      const door = (request.routeOptions.config as { door?: DoorCodec } | undefined)?.door;
+      if (!door) throw error;
+      const answer = door.errorReply(toPorticoError(error));
+      return reply.code(answer.status).headers(answer.headers).send(answer.body);
     }
   });
 

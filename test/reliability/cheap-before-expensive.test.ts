@@ -155,3 +155,25 @@ test('four unauthenticated 15 MB bodies are refused unread, and /health stays li
     `/health took up to ${report.maxMs.toFixed(1)} ms: ${JSON.stringify(runs)}`,
   );
 });
+
+test("refusals before the body come in each door's own error shape", async () => {
+  const anthropic = await postRaw(gateway.url, '/v1/messages', '{"model":"x","max_tokens":1,"messages":[]}', {
+    'x-api-key': 'sk-not-a-key',
+  });
+  assert.equal(anthropic.status, 401);
+  const anthropicBody = JSON.parse(anthropic.text);
+  assert.equal(anthropicBody.type, 'error');
+  assert.equal(anthropicBody.error.type, 'authentication_error');
+  const google = await postRaw(gateway.url, '/v1beta/models/gemini-2.5-flash:generateContent?key=bad', '{}');
+  assert.equal(google.status, 401);
+  const googleBody = JSON.parse(google.text);
+  assert.equal(googleBody.error.code, 401);
+  assert.equal(typeof googleBody.error.status, 'string');
+  // A key given as ?key= on a Gemini-native route is a key like any other.
+  const broke = await postRaw(
+    gateway.url,
+    `/v1beta/models/gemini-2.5-flash:generateContent?key=${brokeKey}`,
+    '{}',
+  );
+  assert.equal(broke.status, 402);
+});
