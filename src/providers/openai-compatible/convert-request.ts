@@ -7,6 +7,7 @@
  * reason: a null means "the default", which is what omitting the field gives on every server.
  */
 import type { ChatCompletionRequest, ChatMessage, ToolCall } from '../../openai/request.ts';
+import { PorticoError } from '../../errors.ts';
 import type { ProviderRequest } from '../provider.ts';
 import { decodeToolCallId, extraContentFor } from './tool-call-id.ts';
 
@@ -25,7 +26,43 @@ const FORWARDED_FIELDS = [
   'logprobs',
   'top_logprobs',
   'reasoning_effort',
+  // OpenAI's own fields, forwarded as sent: the upstream speaks this dialect and decides.
+  'user',
+  'metadata',
+  'top_k',
+  'service_tier',
+  'prediction',
+  'verbosity',
+  'web_search_options',
+  'modalities',
+  'audio',
+  'logit_bias',
+  'prompt_cache_key',
+  'prompt_cache_retention',
+  'safety_identifier',
+  'functions',
+  'function_call',
 ] as const satisfies ReadonlyArray<keyof ChatCompletionRequest>;
+
+/**
+ * Fields only Gemini (or Anthropic) understands: an OpenAI-compatible upstream cannot honour them, so
+ * the request is refused naming the field rather than sent without it (nothing is silently dropped).
+ */
+function refuseForeignFields(request: ChatCompletionRequest): void {
+  const refuse = (param: string, what: string) => {
+    throw new PorticoError('invalid_request', {
+      message: `'${param}' is ${what} and cannot be sent to an OpenAI-compatible upstream`,
+      param,
+    });
+  };
+  if (request.extra_body?.google !== undefined) refuse('extra_body.google', 'a Gemini option');
+  if (request.google !== undefined) refuse('google', 'a Gemini option');
+  if (request.store === true) refuse('store', 'not offered: Portico keeps no completions upstream (store: false)');
+  if (request.thinking != null) refuse('thinking', 'an Anthropic-style option (use reasoning_effort)');
+  (request.tools ?? []).forEach((tool, index) => {
+    if (tool.type !== 'function') refuse(`tools[${index}].type`, `a Gemini built-in tool ('${tool.type}')`);
+  });
+}
 
 export interface UpstreamBodyOptions {
   /**
@@ -42,6 +79,7 @@ export function buildUpstreamBody(
   options: UpstreamBodyOptions = {},
 ): string {
   const request = input.request;
+  refuseForeignFields(request);
   const body: Record<string, unknown> = {
     model: input.upstreamModel,
     messages: request.messages.map(convertMessage),

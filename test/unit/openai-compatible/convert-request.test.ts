@@ -27,11 +27,11 @@ const fullRequest: ChatCompletionRequest = {
   metadata: { team: 'a' },
   stream: true,
   stream_options: { include_usage: false },
-  extra_body: { google: { cached_content: 'cachedContents/x' } },
-  google: { thinking_config: { thinking_budget: 0 } },
+  logit_bias: { '50256': -100 },
+  service_tier: 'flex',
 };
 
-test('the non-stream body is pinned: known fields only, model replaced, cap as max_completion_tokens', () => {
+test('the non-stream body is pinned: OpenAI fields as sent, model replaced, cap as max_completion_tokens', () => {
   const body: unknown = JSON.parse(buildUpstreamBody(providerInput(fullRequest), false));
   assert.deepEqual(body, {
     model: 'upstream-model',
@@ -48,8 +48,29 @@ test('the non-stream body is pinned: known fields only, model replaced, cap as m
     stop: ['END'],
     seed: 7,
     reasoning_effort: 'low',
+    user: 'end-user-1',
+    metadata: { team: 'a' },
+    service_tier: 'flex',
+    logit_bias: { '50256': -100 },
     max_completion_tokens: 100,
   });
+});
+
+test('fields an OpenAI-compatible upstream cannot honour are refused naming them, never dropped', () => {
+  const cases: Array<[Partial<ChatCompletionRequest>, string]> = [
+    [{ extra_body: { google: { cached_content: 'cachedContents/x' } } }, 'extra_body.google'],
+    [{ google: { thinking_config: { thinking_budget: 0 } } }, 'google'],
+    [{ store: true }, 'store'],
+    [{ thinking: { type: 'enabled', budget_tokens: 1024 } } as Partial<ChatCompletionRequest>, 'thinking'],
+    [{ tools: [{ type: 'google_search' }] } as Partial<ChatCompletionRequest>, 'tools[0].type'],
+  ];
+  for (const [fields, param] of cases) {
+    assert.throws(
+      () => buildUpstreamBody(providerInput({ ...fullRequest, ...fields }), false),
+      (error: { status?: number; param?: string }) => error.status === 400 && error.param === param,
+      param,
+    );
+  }
 });
 
 test('a stream body always asks for usage, whatever the client chose', () => {
