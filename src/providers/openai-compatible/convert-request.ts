@@ -57,7 +57,8 @@ function refuseForeignFields(request: ChatCompletionRequest): void {
   };
   if (request.extra_body?.google !== undefined) refuse('extra_body.google', 'a Gemini option');
   if (request.google !== undefined) refuse('google', 'a Gemini option');
-  if (request.store === true) refuse('store', 'not offered: Portico keeps no completions upstream (store: false)');
+  if (request.store === true)
+    refuse('store', 'not offered: Portico keeps no completions upstream (store: false)');
   if (request.thinking != null) refuse('thinking', 'an Anthropic-style option (use reasoning_effort)');
   (request.tools ?? []).forEach((tool, index) => {
     if (tool.type !== 'function') refuse(`tools[${index}].type`, `a Gemini built-in tool ('${tool.type}')`);
