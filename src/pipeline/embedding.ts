@@ -10,6 +10,7 @@ import type { ResolvedModel } from '../config/load-config.ts';
 import { PorticoError } from '../errors.ts';
 import type { CanonicalRequest } from './exchange/types.ts';
 import type { RequestContext } from './context.ts';
+import { allowedModels, closestModel } from './resolve-model.ts';
 
 /** One text to embed: a Gemini content's text parts (an OpenAI input is one part), with its options. */
 export interface EmbeddingInput {
@@ -69,6 +70,16 @@ export function isEmbeddingModel(model: ResolvedModel): boolean {
   return model.traits.embedding ?? /embed/i.test(model.name);
 }
 
+/** The closest model of the wanted kind the key may use, for the refusal's `fallback_suggestion`. */
+function suggestion(context: RequestContext, embedding: boolean): string | undefined {
+  const { key, model } = context;
+  if (!key || !model) return undefined;
+  const candidates = allowedModels(context.services.config.models, key)
+    .filter((candidate) => isEmbeddingModel(candidate) === embedding)
+    .map((candidate) => candidate.name);
+  return closestModel(model.name, candidates);
+}
+
 /** Admission stage: embeddings only on embedding models, chat only on the others (400 naming `model`). */
 export function checkModelKind(context: RequestContext): void {
   const model = context.model;
@@ -76,14 +87,16 @@ export function checkModelKind(context: RequestContext): void {
   const embedding = isEmbeddingModel(model);
   if (context.embedding && !embedding) {
     throw new PorticoError('invalid_request', {
-      message: `The model '${model.name}' is a chat model and makes no embeddings; use an embedding model such as gemini-embedding-001`,
+      message: `The model '${model.name}' is a chat model and makes no embeddings; use an embedding model`,
       param: 'model',
+      suggestion: suggestion(context, true),
     });
   }
   if (!context.embedding && embedding) {
     throw new PorticoError('invalid_request', {
       message: `The model '${model.name}' is an embedding model: call POST /v1/embeddings (or :embedContent) with it, not a chat or generation route`,
       param: 'model',
+      suggestion: suggestion(context, false),
     });
   }
 }

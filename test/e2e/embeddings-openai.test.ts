@@ -323,7 +323,9 @@ describe('money and refusals', () => {
       (error: unknown) =>
         error instanceof OpenAI.BadRequestError &&
         (error.error as { param?: string }).param === 'model' &&
-        /chat model/.test(error.message),
+        /chat model/.test(error.message) &&
+        // The closest embedding model the key may use.
+        (error.error as { fallback_suggestion?: string }).fallback_suggestion === 'gemini-embedding-001',
     );
     await assert.rejects(
       openai.chat.completions.create({
@@ -333,7 +335,9 @@ describe('money and refusals', () => {
       (error: unknown) =>
         error instanceof OpenAI.BadRequestError &&
         (error.error as { param?: string }).param === 'model' &&
-        /embedding model/.test(error.message),
+        /embedding model/.test(error.message) &&
+        typeof (error.error as { fallback_suggestion?: string }).fallback_suggestion === 'string' &&
+        !/embed/.test((error.error as { fallback_suggestion: string }).fallback_suggestion),
     );
   });
 
