@@ -53,6 +53,8 @@ export interface ProviderRequest {
 export interface NativeRequest {
   readonly dialect: 'gemini' | 'openai' | 'anthropic';
   readonly body: Readonly<Record<string, unknown>>;
+  /** Dialect headers the body depends on (Anthropic's `anthropic-beta`), sent with it upstream. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface CompletionResult {

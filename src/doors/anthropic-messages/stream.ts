@@ -7,7 +7,9 @@
  *   message_delta (stop_reason and the final usage) · message_stop
  *   error (`{"type":"error","error":{...}}`) when the stream fails after it started
  *
- * `message_start` can only estimate the prompt (the upstream reports it with the answer); the
+ * On an Anthropic upstream the request went natively and the upstream's own events are written as they
+ * came (so `message_start` waits for the first chunk to know which). Otherwise `message_start` can only
+ * estimate the prompt (the upstream reports it with the answer); the
  * `message_delta` at the end carries the exact counts, input included, which the Anthropic SDK and the AI
  * SDK both take over the estimate. A thinking block is closed when the next block starts; when that block
  * is a tool call, its signature (Gemini's, from the call's id) is sent as the thinking block's
@@ -38,19 +40,31 @@ export class MessageStreamEncoder implements StreamEncoder {
   /** Block index per canonical tool-call index. */
   readonly #toolBlocks = new Map<number, number>();
   #finish: FinishReason | null = null;
+  #served: Served | undefined;
+  #started = false;
+  /** The request went natively to an Anthropic upstream: its events are written as they come. */
+  #native = false;
 
   constructor(context: RequestContext, omitThinking: boolean) {
     this.#context = context;
     this.#omitThinking = omitThinking;
   }
 
+  /** Nothing yet: the upstream's own `message_start` goes out instead when the request went natively. */
   start(served: Served): string {
+    this.#served = served;
+    return '';
+  }
+
+  #messageStart(): string {
+    if (this.#started) return '';
+    this.#started = true;
     const body = this.#context.body;
     const message = {
       id: messageId(this.#context),
       type: 'message',
       role: 'assistant',
-      model: served.responseModel,
+      model: this.#served?.responseModel ?? body?.model ?? '',
       content: [],
       stop_reason: null,
       stop_sequence: null,
@@ -64,8 +78,9 @@ export class MessageStreamEncoder implements StreamEncoder {
     return sseEvent('message_start', { type: 'message_start', message }) + sseEvent('ping', { type: 'ping' });
   }
 
-  choices(choices: ChunkChoice[]): string {
-    let out = '';
+  choices(choices: ChunkChoice[], native?: unknown): string {
+    if (native !== undefined) return this.#nativeEvent(native);
+    let out = this.#messageStart();
     for (const choice of choices) {
       if (choice.index !== 0) continue;
       const delta = choice.delta;
@@ -85,8 +100,11 @@ export class MessageStreamEncoder implements StreamEncoder {
   }
 
   finish(final: StreamFinal): string {
+    // A native stream already carried the upstream's message_delta and message_stop.
+    if (this.#native) return '';
     const usage = anthropicUsage(final.counts);
     return (
+      this.#messageStart() +
       this.#close(undefined) +
       sseEvent('message_delta', {
         type: 'message_delta',
@@ -99,6 +117,13 @@ export class MessageStreamEncoder implements StreamEncoder {
 
   fail(error: PorticoError): string {
     return sseEvent('error', anthropicErrorBody(error));
+  }
+
+  /** The upstream's own event, written as it came (native passthrough to an Anthropic upstream). */
+  #nativeEvent(native: unknown): string {
+    this.#native = true;
+    const type = (native as { type?: unknown } | null)?.type;
+    return typeof type === 'string' ? sseEvent(type, native) : '';
   }
 
   #toolCall(call: NonNullable<ChunkChoice['delta']['tool_calls']>[number]): string {

@@ -18,6 +18,7 @@ import { convertRequest } from './convert-request.ts';
 import { convertMessage, parseAnthropicJson } from './convert-response.ts';
 import { anthropicErrorFromResponse } from './errors.ts';
 import { transformAnthropicStream } from './stream-transform.ts';
+import { nativeAnthropicBody, withNativeEvents } from './native-passthrough.ts';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com/v1';
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -61,12 +62,21 @@ export class AnthropicProvider implements Provider {
   async complete(input: ProviderRequest): Promise<CompletionResult & ServedByKey> {
     const { response, credential } = await this.#send(input, false);
     const text = await readBodyText(response.body, this.#client.maxResponseBytes, input.signal);
-    return { ...convertMessage(parseAnthropicJson(text)), credential };
+    const message = parseAnthropicJson(text);
+    // From the Anthropic door (native-passthrough.ts): the upstream's answer rides beside, whole.
+    if (input.native?.dialect === 'anthropic')
+      return { ...convertMessage(message), credential, native: message };
+    return { ...convertMessage(message), credential };
   }
 
   async stream(input: ProviderRequest): Promise<AsyncIterable<StreamEvent> & ServedByKey> {
     const { response, credential } = await this.#send(input, true);
-    return Object.assign(transformAnthropicStream(parseSseData(response.body, input.signal)), { credential });
+    const payloads = parseSseData(response.body, input.signal);
+    const events =
+      input.native?.dialect === 'anthropic'
+        ? withNativeEvents(payloads, transformAnthropicStream)
+        : transformAnthropicStream(payloads);
+    return Object.assign(events, { credential });
   }
 
   close(): Promise<void> {
@@ -77,12 +87,16 @@ export class AnthropicProvider implements Provider {
     input: PooledProviderRequest,
     stream: boolean,
   ): Promise<{ response: UpstreamResponse; credential: string }> {
-    const body = JSON.stringify(convertRequest(input, stream));
+    const body = JSON.stringify(nativeAnthropicBody(input, stream) ?? convertRequest(input, stream));
     const { value, credential } = await callWithPool(this.#keys, input, async (key) => {
       const headers: Record<string, string> = { 'x-portico-request-id': input.requestId };
       for (const [name, value] of Object.entries(input.headers ?? {})) {
         if (!RESERVED_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
       }
+      // A native request keeps the client's beta flags: the fields they unlock travel with it.
+      const beta =
+        input.native?.dialect === 'anthropic' ? input.native.headers?.['anthropic-beta'] : undefined;
+      if (beta !== undefined) headers['anthropic-beta'] = beta;
       headers['anthropic-version'] = ANTHROPIC_VERSION;
       if (key.secret !== '') headers['x-api-key'] = key.secret;
       const response = await this.#client.post('/messages', body, headers, input.signal, input.timeouts);

@@ -358,7 +358,7 @@ describe('the stream encoder', () => {
     const thinking = parse(encoder.choices(chunk({ reasoning_content: 'secret' })));
     assert.deepEqual(
       thinking.map((frame) => frame.event),
-      ['content_block_start'],
+      ['message_start', 'ping', 'content_block_start'],
     );
     const failed = parse(encoder.fail(new PorticoError('upstream_failed')));
     assert.deepEqual(failed, [
