@@ -26,9 +26,8 @@ const FORWARDED_FIELDS = [
   'logprobs',
   'top_logprobs',
   'reasoning_effort',
-  // OpenAI's own fields, forwarded as sent: the upstream speaks this dialect and decides.
-  'user',
-  'metadata',
+  // OpenAI's own fields, forwarded as sent: the upstream speaks this dialect and decides. (`user` and
+  // `metadata` stay with Portico: an end user's identity is not passed to the operator's upstream.)
   'top_k',
   'service_tier',
   'prediction',
@@ -59,10 +58,21 @@ function refuseForeignFields(request: ChatCompletionRequest): void {
   if (request.google !== undefined) refuse('google', 'a Gemini option');
   if (request.store === true)
     refuse('store', 'not offered: Portico keeps no completions upstream (store: false)');
-  if (request.thinking != null) refuse('thinking', 'an Anthropic-style option (use reasoning_effort)');
   (request.tools ?? []).forEach((tool, index) => {
     if (tool.type !== 'function') refuse(`tools[${index}].type`, `a Gemini built-in tool ('${tool.type}')`);
   });
+}
+
+/**
+ * Anthropic-style `thinking` (the Anthropic door, or a client that sends it) as OpenAI's effort: a
+ * budget up to 2,048 tokens is `low`, up to 8,192 `medium`, more `high`; disabled is `none`.
+ */
+function effortFromThinking(thinking: ChatCompletionRequest['thinking']): string | undefined {
+  if (!thinking) return undefined;
+  if (thinking.type === 'disabled') return 'none';
+  const budget = thinking.budget_tokens;
+  if (budget === undefined) return 'medium';
+  return budget <= 2_048 ? 'low' : budget <= 8_192 ? 'medium' : 'high';
 }
 
 export interface UpstreamBodyOptions {
@@ -89,6 +99,8 @@ export function buildUpstreamBody(
     const value = request[field];
     if (value !== undefined && value !== null) body[field] = value;
   }
+  const effort = request.reasoning_effort ?? effortFromThinking(request.thinking);
+  if (effort) body.reasoning_effort = effort;
   // The client's own max_tokens / max_completion_tokens are replaced by the cap billing holds for.
   if (input.maxOutputTokens !== undefined) {
     body.max_completion_tokens = input.maxOutputTokens;

@@ -48,12 +48,27 @@ test('the non-stream body is pinned: OpenAI fields as sent, model replaced, cap 
     stop: ['END'],
     seed: 7,
     reasoning_effort: 'low',
-    user: 'end-user-1',
-    metadata: { team: 'a' },
     service_tier: 'flex',
     logit_bias: { '50256': -100 },
     max_completion_tokens: 100,
   });
+});
+
+test('Anthropic-style thinking becomes an effort; an explicit reasoning_effort wins', () => {
+  const { reasoning_effort: _ignored, ...rest } = fullRequest;
+  const effort = (thinking: ChatCompletionRequest['thinking']) =>
+    JSON.parse(buildUpstreamBody(providerInput({ ...rest, thinking }), false)).reasoning_effort;
+  assert.equal(effort({ type: 'enabled', budget_tokens: 1024 }), 'low');
+  assert.equal(effort({ type: 'enabled', budget_tokens: 4096 }), 'medium');
+  assert.equal(effort({ type: 'enabled', budget_tokens: 32_000 }), 'high');
+  assert.equal(effort({ type: 'disabled' }), 'none');
+  const both = JSON.parse(
+    buildUpstreamBody(
+      providerInput({ ...fullRequest, thinking: { type: 'enabled', budget_tokens: 32_000 } }),
+      false,
+    ),
+  );
+  assert.equal(both.reasoning_effort, 'low');
 });
 
 test('fields an OpenAI-compatible upstream cannot honour are refused naming them, never dropped', () => {
@@ -61,7 +76,6 @@ test('fields an OpenAI-compatible upstream cannot honour are refused naming them
     [{ extra_body: { google: { cached_content: 'cachedContents/x' } } }, 'extra_body.google'],
     [{ google: { thinking_config: { thinking_budget: 0 } } }, 'google'],
     [{ store: true }, 'store'],
-    [{ thinking: { type: 'enabled', budget_tokens: 1024 } } as Partial<ChatCompletionRequest>, 'thinking'],
     [{ tools: [{ type: 'google_search' }] } as Partial<ChatCompletionRequest>, 'tools[0].type'],
   ];
   for (const [fields, param] of cases) {

@@ -48,8 +48,6 @@ test('POSTs one body to {base}/chat/completions with the upstream key only', asy
   assert.deepEqual(double.lastBody(), {
     model: 'upstream-model',
     messages: [{ role: 'user', content: 'Hi' }],
-    user: 'u1',
-    metadata: { a: 'b' },
     max_completion_tokens: 100,
   });
   assert.deepEqual(result, {
