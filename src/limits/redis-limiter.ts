@@ -222,11 +222,13 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
     }));
     const short = outageBudget.take(budgets, normalizeTokens(estimatedTokens));
     if (short) {
-      const outcomes = budgets.map(({ limits }) => ({
-        ...(limits.rpm !== null
-          ? { requests: { limit: limits.rpm, used: limits.rpm, waitMs: short.waitMs, resetMs: short.waitMs } }
-          : {}),
-      }));
+      // The refusal states this instance's share, as the fallback's own refusals do.
+      const outcomes = sharesOf(subjects).map(({ spec }) => {
+        const rpm = limitOf(spec, 'rpm');
+        return rpm !== null
+          ? { requests: { limit: rpm, used: rpm, waitMs: short.waitMs, resetMs: short.waitMs } }
+          : {};
+      });
       return { decision: buildDecision(false, outcomes) };
     }
     const result = await fallback.admit(sharesOf(subjects), estimatedTokens);
@@ -262,13 +264,16 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
       const args: Array<string | number> = [cost, ticketId, settings.concurrencyLeaseMs];
       for (const entry of entries) args.push(entry.rpm ?? -1, entry.tpm ?? -1, entry.maxConcurrency ?? -1);
       let reply: number[];
+      // Only a command sent on a live connection may have run on Redis; one that never left (no
+      // connection yet, refused) is not in doubt and must not shrink the outage share.
+      const sentLive = client.status === 'ready';
       try {
         const raw = await runScript(client, ADMIT, keysOf(entries), args);
         reply = integerReply(raw, REPLY_HEADER + entries.length * REPLY_PER_SUBJECT);
       } catch (error) {
         markDegraded(describeFailure(error));
         releaseSlotLater(entries, ticketId);
-        for (const entry of entries) outageBudget.inDoubt(entry.id, cost);
+        if (sentLive) for (const entry of entries) outageBudget.inDoubt(entry.id, cost);
         return admitLocally(subjects, estimatedTokens);
       }
       const { allowed, nowSecond, outcomes } = outcomesFromReply(reply, entries, cost);

@@ -82,8 +82,13 @@ describe('native passthrough keeps what translation loses', () => {
     const answer = (await response.json()) as Record<string, any>;
     assert.equal(typeof JSON.parse(answer.candidates[0].content.parts[0].text).city, 'string');
 
-    // The same request translated for an OpenAI-compatible upstream: a JSON Schema.
-    assert.equal((await post('/v1beta/models/sim-openai:generateContent', body)).status, 200);
+    // The same request translated for an OpenAI-compatible upstream: a JSON Schema. Gemini's safety
+    // settings cannot be honoured there, so they are refused rather than dropped; without them it goes.
+    const refused = await post('/v1beta/models/sim-openai:generateContent', body);
+    assert.equal(refused.status, 400);
+    await refused.text();
+    const { safety_settings: _safety, ...portable } = body;
+    assert.equal((await post('/v1beta/models/sim-openai:generateContent', portable)).status, 200);
     const translated = gateway.simulator.attempts.at(-1)?.body as Record<string, any>;
     assert.deepEqual(translated.response_format.json_schema.schema.properties.celsius, {
       type: ['number', 'null'],
