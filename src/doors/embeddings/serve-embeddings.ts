@@ -13,17 +13,8 @@ import { SettleDeferredError } from '../../pipeline/exchange/credits.ts';
 import { Exchange } from '../../pipeline/exchange/exchange.ts';
 import { ClientGoneError } from '../../pipeline/exchange/signals.ts';
 import type { Services } from '../../services.ts';
-import { answerHeaders } from '../serve.ts';
+import { answerHeaders, sendDoorError } from '../serve.ts';
 import type { EmbeddingDoor } from './embedding-door.ts';
-
-export function sendEmbeddingError(
-  reply: FastifyReply,
-  door: EmbeddingDoor,
-  error: PorticoError,
-): FastifyReply {
-  const { status, headers, body } = door.errorReply(error);
-  return reply.code(status).headers(headers).send(body);
-}
 
 export async function serveEmbeddings(
   services: Services,
@@ -76,7 +67,7 @@ export async function serveEmbeddings(
       request.log.error({ err: error }, `${door.name} embedding request failed`);
     }
     reply.headers(context.responseHeaders);
-    return sendEmbeddingError(reply, door, portico);
+    return sendDoorError(reply, door, portico);
   } finally {
     reply.raw.off('close', onClose);
     await exchange.close(reply.raw.statusCode);
